@@ -1,0 +1,17 @@
+/**
+ * `npm run bench -- <group> [<group>…]`: run benchmark groups. Not part of
+ * `npm test`; figures go to bench/results/<group>.json.
+ */
+const groups: Record<string, () => Promise<{ run: () => Promise<void> | void }>> = {
+  core: () => import('./core.js'),
+};
+
+const wanted = process.argv.slice(2);
+if (wanted.length === 0 || wanted.some((g) => !(g in groups))) {
+  process.stderr.write(`usage: npm run bench -- <group>…   groups: ${Object.keys(groups).join(', ')}\n`);
+  process.exit(2);
+}
+for (const g of wanted) {
+  const mod = await (groups[g] as () => Promise<{ run: () => Promise<void> | void }>)();
+  await mod.run();
+}

@@ -1,0 +1,42 @@
+/** The `seclog` command tree. */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { registerConvertCommand } from './commands/convert.js';
+import { registerEventsCommand } from './commands/events.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerValidateCommand } from './commands/validate.js';
+import { EXIT } from './exit-codes.js';
+
+const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export const VERSION: string = manifest.version;
+
+export function createProgram(): Command {
+  const program = new Command('seclog')
+    .description('security logging and monitoring for connected products')
+    .version(VERSION, '-V, --version', 'print the version')
+    .showHelpAfterError()
+    .exitOverride();
+  registerServeCommand(program);
+  registerEventsCommand(program);
+  registerValidateCommand(program);
+  registerConvertCommand(program);
+  program.addHelpText('after', '\nExit codes: 0 ok, 1 check failed or integrity violation, 2 usage or I/O error.\nDocs: docs/README.md');
+  return program;
+}
+
+/** Run the CLI; resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    process.stderr.write(`seclog: ${(err as Error).message}\n`);
+    return EXIT.usage;
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+}

@@ -1,0 +1,178 @@
+/**
+ * The one error type of seclog, and the registry of every error code.
+ *
+ * Codes are SCREAMING_SNAKE with an area prefix. They are part of the public
+ * contract (HTTP bodies, CLI `--json`, docs/errors.md): never rename or reuse
+ * one. A test keeps this registry and docs/errors.md in step.
+ */
+
+export interface ErrorSpec {
+  /** HTTP status the collector answers with when this error reaches a client. */
+  readonly status: number;
+  /** One line for docs/errors.md: what it means and what to do. */
+  readonly doc: string;
+}
+
+export const ERROR_CODES = {
+  // event model (A)
+  EVENT_INVALID: {
+    status: 400,
+    doc: 'The event does not match its schema; `details.errors` lists every violation with its JSON path and rule.',
+  },
+  EVENT_UNKNOWN_NAME: {
+    status: 400,
+    doc: 'The event name is neither in the catalogue nor a registered vendor event (`x_<vendor>_<name>`).',
+  },
+  EVENT_TOO_LARGE: { status: 413, doc: 'The canonical JSON of the record exceeds the per-record byte limit.' },
+  CATALOGUE_DUPLICATE: { status: 500, doc: 'A vendor event was registered under a name that is already taken.' },
+  CATALOGUE_BAD_VENDOR_NAME: {
+    status: 500,
+    doc: 'A vendor event name must match `x_<vendor>_<name>` (lower case, digits, underscores, at most 32 characters).',
+  },
+  CATALOGUE_BAD_SCHEMA: {
+    status: 500,
+    doc: 'A vendor event schema declares an attribute that is not a flat scalar, or a required attribute without a type.',
+  },
+  // canonical JSON (A)
+  JCS_UNSUPPORTED_VALUE: {
+    status: 400,
+    doc: 'The value cannot be canonicalised per RFC 8785 (NaN, Infinity, undefined, a function, a BigInt, or a lone surrogate in a string).',
+  },
+  // time (A)
+  TIME_INVALID: { status: 400, doc: 'A timestamp is not a valid RFC 3339 date-time (or names an impossible date such as February 30).' },
+  // RFC 5424 / 3164 syslog (A)
+  SYSLOG_FRAME_INVALID: { status: 400, doc: 'The syslog transport framing (octet counting or LF) is malformed.' },
+  SYSLOG_TOO_LONG: { status: 413, doc: 'The syslog message exceeds the configured maximum length.' },
+  SYSLOG_PRI_INVALID: { status: 400, doc: 'PRI is missing, has leading zeros, or is outside 0–191.' },
+  SYSLOG_VERSION_UNSUPPORTED: { status: 400, doc: 'Only syslog protocol VERSION 1 (RFC 5424) is accepted.' },
+  SYSLOG_TIMESTAMP_INVALID: { status: 400, doc: 'TIMESTAMP is not an RFC 5424 date-time or names an impossible date.' },
+  SYSLOG_HEADER_INVALID: {
+    status: 400,
+    doc: 'HOSTNAME, APP-NAME, PROCID or MSGID is empty, too long or contains characters outside PRINTUSASCII.',
+  },
+  SYSLOG_SD_INVALID: {
+    status: 400,
+    doc: 'STRUCTURED-DATA is malformed: bad SD-ID or PARAM-NAME, a missing quote, a bad escape, or a duplicate SD-ID.',
+  },
+  SYSLOG_ENCODING_INVALID: { status: 400, doc: 'The message is not valid UTF-8.' },
+  SYSLOG_SECLOG_MISMATCH: {
+    status: 400,
+    doc: 'A message claiming to be a seclog event carries structured data that disagrees with its canonical JSON body.',
+  },
+  SYSLOG_RFC3164_INVALID: { status: 400, doc: 'A legacy RFC 3164 message could not be parsed.' },
+  // other wire formats (A)
+  OTLP_INVALID: { status: 400, doc: 'The OTLP/HTTP JSON logs body is malformed; `details.path` names the offending field.' },
+  OTLP_TOO_MANY_RECORDS: {
+    status: 413,
+    doc: 'The OTLP/HTTP JSON logs body holds more log records than the configured maximum; `details.max` is the limit. Split the export into smaller batches.',
+  },
+  OCSF_INVALID: {
+    status: 400,
+    doc: 'The OCSF object cannot be read back as a seclog event: a field is missing or has the wrong type; `details.path` names it.',
+  },
+  ECS_INVALID: {
+    status: 400,
+    doc: 'The ECS document cannot be read back as a seclog event: a field is missing or has the wrong type; `details.path` names it.',
+  },
+  // merkle log, checkpoints and proofs (B): add codes below this line
+  MERKLE_HASH_INVALID: { status: 400, doc: 'A hash is not 32 bytes (SHA-256); `details.what` names which one (leaf, root, proof[i]).' },
+  MERKLE_SIZE_INVALID: { status: 400, doc: 'A tree size or leaf index is not a non-negative integer of at most 2^53 − 1.' },
+  MERKLE_INDEX_OUT_OF_RANGE: { status: 400, doc: 'The leaf index is not below the tree size, so no inclusion proof exists.' },
+  MERKLE_SIZE_BEYOND_TREE: { status: 400, doc: 'A root or proof was asked for at a tree size larger than the log has reached.' },
+  MERKLE_CONSISTENCY_SIZES_INVALID: {
+    status: 400,
+    doc: 'A consistency proof needs 0 < size1 ≤ size2; a proof from the empty tree proves nothing (RFC 9162 §2.1.4).',
+  },
+  MERKLE_PROOF_LENGTH_INVALID: { status: 400, doc: 'The proof has the wrong number of hashes for its leaf index and tree size(s).' },
+  MERKLE_ROOT_MISMATCH: {
+    status: 400,
+    doc: 'The root computed from the proof differs from the expected one: the leaf, proof or root was altered, or the log forked. `details` holds both roots (base64).',
+  },
+  MERKLE_NODE_MISSING: { status: 500, doc: 'The node store lacks a node below its own leaf count: the store is corrupt or was truncated.' },
+  CHECKPOINT_TEXT_INVALID: {
+    status: 400,
+    doc: 'The checkpoint body is not at least three non-empty, newline-terminated lines (origin, tree size, root hash).',
+  },
+  CHECKPOINT_ORIGIN_INVALID: { status: 400, doc: 'The checkpoint origin line is empty or contains a control character.' },
+  CHECKPOINT_SIZE_INVALID: { status: 400, doc: 'The tree size line is not ASCII decimal without leading zeros, or exceeds 2^53 − 1.' },
+  CHECKPOINT_ROOT_INVALID: { status: 400, doc: 'The root hash line is not canonical standard base64 (with padding) of 32 bytes.' },
+  CHECKPOINT_EXTENSION_INVALID: { status: 400, doc: 'A checkpoint extension line is empty or contains a control character.' },
+  CHECKPOINT_ORIGIN_MISMATCH: { status: 400, doc: 'The checkpoint names a different origin than the log the verifier pinned.' },
+  NOTE_ENCODING_INVALID: {
+    status: 400,
+    doc: 'The signed note is not valid UTF-8 or contains an ASCII control character other than newline.',
+  },
+  NOTE_SIGNATURE_BLOCK_MISSING: { status: 400, doc: 'The signed note has no blank line followed by newline-terminated signature lines.' },
+  NOTE_SIGNATURE_LINE_INVALID: {
+    status: 400,
+    doc: 'A signature line is not `— <key name> <base64(key ID ‖ signature)>` with a valid name and at least 5 bytes.',
+  },
+  NOTE_TOO_MANY_SIGNATURES: { status: 400, doc: 'The signed note carries more than 100 signature lines (the limit of Go’s note package).' },
+  NOTE_SIGNATURE_INVALID: { status: 400, doc: 'A signature from a known key does not verify, so the whole note is rejected.' },
+  NOTE_UNVERIFIED: {
+    status: 400,
+    doc: 'No signature on the note comes from a known key; `details.signatures` lists the names and key IDs it carries.',
+  },
+  NOTE_TEXT_INVALID: {
+    status: 400,
+    doc: 'The text to sign is empty, lacks its final newline, or contains a control character or a lone surrogate.',
+  },
+  NOTE_NAME_INVALID: { status: 400, doc: 'A key name is empty or contains a Unicode space or a plus sign (U+002B).' },
+  NOTE_KEY_INVALID: {
+    status: 400,
+    doc: 'A verifier or signer key string is malformed; `details.reason` is format, name, key_id, algorithm or length.',
+  },
+  NOTE_KEY_AMBIGUOUS: { status: 500, doc: 'Two known verifier keys share a name and key ID, so a signature cannot be attributed.' },
+  // device chain, seals and bundles (B): add codes below this line
+  CHAIN_HASH_INVALID: {
+    status: 400,
+    doc: 'A chain-hash input is malformed: a prev or digest that is not 32 bytes (64 lowercase hex digits), or a seq that is not a positive safe integer; `details.what` names it.',
+  },
+  CHAIN_LINK_INVALID: {
+    status: 500,
+    doc: 'A record handed to the logger does not continue its chain head (other stream, seq not head + 1, or prev not the head hash); the logger state and the ring disagree.',
+  },
+  SEAL_KEY_INVALID: { status: 400, doc: 'A seal key is not 32 bytes (64 lowercase hex digits in a persisted sealer state).' },
+  SEAL_EPOCH_INVALID: { status: 400, doc: 'A seal epoch (or the verifier checkpoint interval) is not a non-negative safe integer.' },
+  SEAL_STATE_INVALID: {
+    status: 500,
+    doc: 'A persisted sealer state or a seal policy is malformed; `details.field` names the field and the message the rule.',
+  },
+  SEAL_INPUT_INVALID: {
+    status: 500,
+    doc: 'The agent asked to seal an epoch with inputs that cannot describe it: a last seq before the epoch start, a malformed chain head, an oldest retained seq above the next seq, or a clock before the epoch start.',
+  },
+  SEAL_KEY_ERASED: {
+    status: 500,
+    doc: 'The sealer was used after its key was erased (unenrolment or shutdown); load the persisted state into a new sealer.',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class SeclogError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'SeclogError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.details = details;
+  }
+
+  /** The HTTP body shape of DESIGN.md §6. */
+  toJSON(): { error: { code: ErrorCode; message: string; details: Readonly<Record<string, unknown>> } } {
+    return { error: { code: this.code, message: this.message, details: this.details } };
+  }
+}
+
+/** Cross-package check: compare codes, not classes (two copies of core may be loaded). */
+export function isSeclogError(err: unknown, code?: ErrorCode): err is SeclogError {
+  if (typeof err !== 'object' || err === null) return false;
+  const c = (err as { code?: unknown }).code;
+  if (typeof c !== 'string' || !(c in ERROR_CODES)) return false;
+  return code === undefined || c === code;
+}

@@ -1,0 +1,56 @@
+/**
+ * Field names in rules. Rules address records by seclog's own paths
+ * (`actor.ip`, `attrs.reason`); the usual ECS / Sigma names are accepted as
+ * aliases so that rules written for other tools read naturally here.
+ */
+
+/** Alias → seclog path. Keys are matched exactly (Sigma field names are case-sensitive). */
+export const FIELD_ALIASES: Readonly<Record<string, string>> = Object.freeze({
+  '@timestamp': 'time',
+  'event.id': 'id',
+  'event.action': 'name',
+  'event.outcome': 'outcome',
+  'source.ip': 'actor.ip',
+  'client.ip': 'actor.ip',
+  src_ip: 'actor.ip',
+  'source.port': 'actor.port',
+  'client.port': 'actor.port',
+  'user.name': 'actor.user',
+  'user.target.name': 'target.user',
+  'process.name': 'actor.process',
+  'host.id': 'device.id',
+  'host.name': 'device.id',
+  'device.model.identifier': 'device.model',
+  'session.id': 'actor.session',
+});
+
+/** The seclog path a rule's field name refers to. */
+export function resolveFieldPath(field: string): string {
+  return FIELD_ALIASES[field] ?? field;
+}
+
+/**
+ * The value at `path` in a record (`attrs.reason`, `actor.ip`), or undefined.
+ * Paths are split once per call; rules precompile them with `compileFieldPath`.
+ */
+export function getField(record: unknown, path: string): unknown {
+  return compileFieldPath(path)(record);
+}
+
+/** A getter for `path` (aliases resolved), built once at rule load. */
+export function compileFieldPath(field: string): (record: unknown) => unknown {
+  const parts = resolveFieldPath(field).split('.');
+  if (parts[0] === 'attrs' && parts.length > 2) {
+    // attrs keys are flat, so `attrs.a.b` can only mean the key "a.b"; keep it whole.
+    const key = parts.slice(1).join('.');
+    return (r) => (r as { attrs?: Record<string, unknown> } | null)?.attrs?.[key];
+  }
+  return (record) => {
+    let cur: unknown = record;
+    for (const p of parts) {
+      if (typeof cur !== 'object' || cur === null) return undefined;
+      cur = (cur as Record<string, unknown>)[p];
+    }
+    return cur;
+  };
+}

@@ -1,0 +1,18 @@
+/**
+ * `npm run docs`: regenerate the documentation that is derived from code —
+ * docs/events.md, docs/event-schema.json and docs/errors.md. Tests fail when
+ * the committed files differ from what this writes.
+ */
+import { writeFileSync } from 'node:fs';
+import { catalogueEntries, eventJsonSchema, renderErrorsMarkdown, renderEventsMarkdown } from '@seclog/core';
+
+const docs = new URL('../docs/', import.meta.url);
+const files: [string, string][] = [
+  ['events.md', renderEventsMarkdown(catalogueEntries())],
+  ['event-schema.json', `${JSON.stringify(eventJsonSchema(catalogueEntries()), null, 2)}\n`],
+  ['errors.md', renderErrorsMarkdown()],
+];
+for (const [name, text] of files) {
+  writeFileSync(new URL(name, docs), text);
+  process.stdout.write(`wrote docs/${name}\n`);
+}
