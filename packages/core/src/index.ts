@@ -29,6 +29,20 @@ export type {
   RequiredField,
   RequirementRefs,
 } from './catalogue/types.js';
+// integrity: device chains (DESIGN.md §5)
+export {
+  CHAIN_DOMAIN,
+  CHAIN_HASH_BYTES,
+  chainHash,
+  hashFromHex,
+  recordChainHash,
+  recordChainHashHex,
+  recordDigest,
+} from './chain/chain-hash.js';
+export type { ChainHead, StreamLinkCheck, StreamStartReason } from './chain/chain-head.js';
+export { advanceHead, checkStreamLink, genesisHead, nextChainFields, streamStartAttrs } from './chain/chain-head.js';
+export type { ChainFailure, ChainFailureKind, ChainOk, ChainVerification, VerifyChainOptions } from './chain/chain-result.js';
+export { verifyChain } from './chain/verify-chain.js';
 export type { Checkpoint, OpenCheckpointOptions } from './checkpoint/checkpoint.js';
 // integrity: checkpoints as C2SP signed notes
 export { formatCheckpoint, openCheckpoint, parseCheckpoint, signCheckpoint } from './checkpoint/checkpoint.js';
@@ -129,6 +143,17 @@ export type { ProofNodes } from './merkle/proof-nodes.js';
 export { consistencyNodes, inclusionNodes, rehashProof } from './merkle/proof-nodes.js';
 export type { MerkleTree } from './merkle/tree.js';
 export { createMerkleTree } from './merkle/tree.js';
+export type { EpochGrid } from './seal/epoch-time.js';
+export { DEFAULT_MAX_RECORD_BYTES, defaultStoredSize, RING_FRAME_BYTES } from './seal/front-cut.js';
+// integrity: forward-secure seals
+export { EpochKeys, evolveKey, generateSealKey, SEAL_KEY_BYTES, sealKey } from './seal/key-schedule.js';
+export type { LogSealAttrs, SealBody } from './seal/seal-body.js';
+export { computeSealTag, LOG_SEAL_EVENT, readSealAttrs, sealBody } from './seal/seal-body.js';
+export type { SealFailure, SealFailureKind, SealVerification, VerifySealedOptions } from './seal/seal-result.js';
+export type { SealVerifierConfig } from './seal/seal-verifier.js';
+export { SealVerifier } from './seal/seal-verifier.js';
+export type { SealerPolicy, SealerState, SealInput } from './seal/sealer.js';
+export { createSealerState, Sealer } from './seal/sealer.js';
 export type { UnsafeChar, UnsafeKind } from './text/unsafe-chars.js';
 // text safety, canonical JSON, ids and time
 export { findUnsafeChar, neutraliseText, truncateUtf8, utf8ByteLength } from './text/unsafe-chars.js';
