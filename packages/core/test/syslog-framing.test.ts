@@ -176,6 +176,29 @@ test('returned frames are copies: reusing the pushed buffer does not change them
   assert.deepEqual(texts(frames), ['<13>a', 'abc']);
 });
 
+test('returned frames are copies for a Buffer chunk too, whole or split across pushes', () => {
+  for (const framing of ['auto', 'lf'] as const) {
+    const d = createSyslogFrameDecoder({ maxFrameBytes: 100, framing });
+    const first = Buffer.from('<1>a\n<2>b\n<3>');
+    const a = d.push(first);
+    first.fill(0x41);
+    const second = Buffer.from('c\n<4>d\n');
+    const b = d.push(second);
+    second.fill(0x41);
+    assert.deepEqual([...texts(a), ...texts(b)], ['<1>a', '<2>b', '<3>c', '<4>d']);
+  }
+});
+
+test('a frame completed from earlier pushes comes before the frames that start in the same push', () => {
+  const d = createSyslogFrameDecoder({ maxFrameBytes: 100 });
+  assert.deepEqual(texts(d.push(enc.encode('5 ab'))), []);
+  assert.deepEqual(texts(d.push(enc.encode('cde3 xyz<1>f\n2 gh'))), ['abcde', 'xyz', '<1>f', 'gh']);
+  assert.deepEqual(texts(d.push(enc.encode('<2>g'))), []);
+  assert.deepEqual(texts(d.push(enc.encode('\n1 q1'))), ['<2>g', 'q']);
+  assert.deepEqual(texts(d.push(enc.encode(' r'))), ['r']);
+  assert.deepEqual(d.end(), []);
+});
+
 test('the partial frame held between pushes stays within maxFrameBytes', () => {
   const d = createSyslogFrameDecoder({ maxFrameBytes: 1000, framing: 'lf' });
   for (let i = 0; i < 9; i++) d.push(enc.encode('<'.padEnd(100, 'x')));

@@ -539,3 +539,32 @@ test('round trip: SD values made only of CR, LF, ESC, bidi and delimiters', () =
     { numRuns: 1000 },
   );
 });
+
+test('fields after non-ASCII PARAM-VALUEs land where the bytes say (2-, 3- and 4-byte UTF-8, escapes beside them)', () => {
+  const input = `<13>1 - - - - - [a x="é\\"€" y="😀\\]"][b z="\\😀\\\\é"][c] ${BOM}ü😀 end`;
+  const want = msg({
+    structuredData: [sd('a', ['x', 'é"€'], ['y', '😀]']), sd('b', ['z', '\\😀\\é']), sd('c')],
+    message: 'ü😀 end',
+    bom: true,
+  });
+  assert.deepEqual(parseRfc5424(input), want);
+  assert.deepEqual(parseRfc5424(new TextEncoder().encode(input)), want);
+});
+
+test('a repeated SD-ID is refused after many elements too', () => {
+  const ids = Array.from({ length: 12 }, (_, i) => `e${i}`);
+  const head = `<13>1 - - - - - ${ids.map((id) => `[${id}]`).join('')}`;
+  assert.deepEqual(
+    parseRfc5424(head).structuredData.map((e) => e.id),
+    ids,
+  );
+  for (const dup of ['e0', 'e7', 'e8', 'e11']) {
+    assert.throws(
+      () => parseRfc5424(`${head}[${dup}]`),
+      (err: unknown) =>
+        isSeclogError(err, 'SYSLOG_SD_INVALID') &&
+        (err as unknown as { details: { field: string; offset: number } }).details.field === 'SD-ID' &&
+        (err as unknown as { details: { field: string; offset: number } }).details.offset === head.length + 1,
+    );
+  }
+});

@@ -15,12 +15,18 @@ import { OUTCOMES, SEVERITIES, type SecurityEvent, TIME_SOURCES } from '../src/e
 import { validateEvent } from '../src/event/validate.js';
 import { createSyslogFrameDecoder, frameLf } from '../src/formats/syslog/framing.js';
 import { parseRfc5424 } from '../src/formats/syslog/rfc5424-parse.js';
-import { serializeRfc5424 } from '../src/formats/syslog/rfc5424-serialize.js';
-import { decodeEventSyslog, encodeEventSyslog, isSeclogSyslog, SECLOG_SD_ID } from '../src/formats/syslog/seclog-syslog.js';
+import { escapeParamValue, serializeRfc5424 } from '../src/formats/syslog/rfc5424-serialize.js';
+import {
+  decodeEventSyslog,
+  encodeEventSyslog,
+  isSeclogSyslog,
+  PARAM_VALUE_SPECIAL,
+  SECLOG_SD_ID,
+} from '../src/formats/syslog/seclog-syslog.js';
 import type { SyslogMessage } from '../src/formats/syslog/syslog-message.js';
 import { syslogToPassthrough } from '../src/formats/syslog/syslog-passthrough.js';
 import { createUuidV7Generator, isUuidV7, uuidV7Time, uuidv7 } from '../src/id/uuidv7.js';
-import { neutraliseText, truncateUtf8 } from '../src/text/unsafe-chars.js';
+import { findUnsafeChar, neutraliseText, truncateUtf8 } from '../src/text/unsafe-chars.js';
 import { formatEventTime } from '../src/time/rfc3339.js';
 
 const BOM = '\ufeff';
@@ -119,6 +125,23 @@ test('an attrs param name longer than 32 characters is left to MSG alone', () =>
   const m = parseRfc5424(encodeEventSyslog(ev));
   assert.ok(!m.structuredData[0]?.params.some(([n]) => n.startsWith('attrs.a_rather')));
   assert.deepEqual(decodeEventSyslog(m), ev);
+});
+
+test('PARAM_VALUE_SPECIAL covers every character findUnsafeChar refuses and escapeParamValue escapes', () => {
+  // encodeEventSyslog writes a value that PARAM_VALUE_SPECIAL does not match as it is, without either check.
+  for (let c = 0; c <= 0xffff; c++) {
+    const s = String.fromCharCode(c);
+    if (findUnsafeChar(s) !== undefined || escapeParamValue(s) !== s) assert.ok(PARAM_VALUE_SPECIAL.test(s), `U+${c.toString(16)}`);
+  }
+});
+
+test('encodeEventSyslog escapes PARAM-VALUEs as serializeRfc5424 does', () => {
+  const ev = { ...base, actor: { ...base.actor, user: 'a"b\\c]d' }, attrs: { ...base.attrs, ok: 'p]q' } };
+  const m = parseRfc5424(encodeEventSyslog(ev));
+  const params = new Map(m.structuredData[0]?.params);
+  assert.equal(params.get('actor.user'), 'a"b\\c]d');
+  assert.equal(params.get('attrs.ok'), 'p]q');
+  assert.equal(serializeRfc5424(m), encodeEventSyslog(ev));
 });
 
 function catalogueEvent(i: number): SecurityEvent[] {
