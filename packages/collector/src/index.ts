@@ -1,5 +1,40 @@
 /**
- * @seclog/collector: the server. Issue C adds ingest, the Merkle log, query
- * and export; the defaults of DESIGN.md §6 are fixed here first.
+ * @seclog/collector: the server. Configuration, first-run keys and storage
+ * are here; ingest, the integrator, query and export follow (issue C).
  */
+
+export { CONFIG_DEFAULTS } from './config/defaults.js';
+export { renderConfigurationMarkdown } from './config/docs.js';
+export type { ConfigIssue } from './config/issues.js';
+export { CONFIG_LEAVES, envVarFor } from './config/key-paths.js';
+export type { ConfigFlags, LoadConfigOptions } from './config/load.js';
+export { DEFAULT_CONFIG_FILE, loadConfig, readConfigFile } from './config/load.js';
+export type { CollectorConfig, LogLevel, TlsConfig } from './config/schema.js';
+export { CollectorConfigSchema, LOG_LEVELS } from './config/schema.js';
+// defaults and configuration
 export { COLLECTOR_DEFAULTS, isLoopbackHost } from './defaults.js';
+export type { DataDir } from './keys/data-dir.js';
+// data directory, log key, tokens
+export { initDataDir } from './keys/data-dir.js';
+export type { LogKey, LogKeyOptions } from './keys/log-key.js';
+export { defaultLogOrigin, LOG_KEY_FILE, LOG_VKEY_FILE, loadOrCreateLogKey } from './keys/log-key.js';
+export type { TokenPrefix } from './keys/secrets.js';
+export { constantTimeEqual, hashToken, newToken, TOKEN_PREFIXES, tokenPrefix, verifyToken } from './keys/secrets.js';
+export type { Migration, MigrationReport } from './store/migrations.js';
+export { runMigrations } from './store/migrations.js';
+// storage
+export { SQLITE_MIGRATIONS } from './store/sqlite-schema.js';
+export type { SqliteSettings, SqliteStoreOptions } from './store/sqlite-store.js';
+export { openSqliteStore, SQLITE_STORE_DEFAULTS, SqliteStore } from './store/sqlite-store.js';
+export type {
+  ApiTokenRow,
+  BatchWrite,
+  DeviceProfile,
+  DeviceRow,
+  IncomingRecord,
+  Role,
+  Store,
+  StoredCheckpoint,
+  StoredEvent,
+  StreamCursor,
+} from './store/types.js';

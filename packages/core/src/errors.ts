@@ -146,6 +146,102 @@ export const ERROR_CODES = {
     status: 500,
     doc: 'The sealer was used after its key was erased (unenrolment or shutdown); load the persisted state into a new sealer.',
   },
+  LEAF_INVALID: {
+    status: 400,
+    doc: 'A Merkle leaf field cannot be encoded: an empty or over-long (> 65,535 UTF-8 bytes) device id or stream, a lone surrogate, a seq that is not a positive safe integer, a receive time that is not a non-negative safe integer, or a hash that is not 32 bytes; `details.field` names it.',
+  },
+  LEAF_ENCODING_INVALID: {
+    status: 400,
+    doc: 'Bytes are not a `seclog/leaf/v1` leaf: wrong domain prefix, a length running past the end, trailing bytes, invalid UTF-8, or an integer out of range; `details.reason` says which.',
+  },
+  BUNDLE_FORMAT_INVALID: {
+    status: 400,
+    doc: 'The input is not a seclog export bundle: its first line is not a JSON header with `"format":"seclog-bundle"`.',
+  },
+  BUNDLE_VERSION_UNSUPPORTED: {
+    status: 400,
+    doc: 'The bundle header names a format version this verifier does not know; `details.version` is the version found.',
+  },
+  BUNDLE_OPTIONS_INVALID: {
+    status: 400,
+    doc: 'The verification options are unusable: no pinned verifier key, a malformed key or seal key, or a trusted checkpoint that does not open under the pinned origin and keys; `details.reason` says which.',
+  },
+  BUNDLE_CONSISTENCY_MISSING: {
+    status: 400,
+    doc: 'A trusted checkpoint was given but the bundle carries no consistency proof from its tree size (or is older than it); export again with `--consistency-from <trusted size>`.',
+  },
+  BUNDLE_INPUT_INVALID: {
+    status: 500,
+    doc: 'The exporter was handed events it cannot prove: leaf indexes not strictly increasing or beyond the checkpoint, a record without chain fields, an event outside the filter, a count that differs from the one declared, or an invalid consistency size; `details.reason` says which.',
+  },
+  BUNDLE_LEAF_MISMATCH: {
+    status: 500,
+    doc: 'The stored leaf at an index differs from the leaf recomputed from the stored record and receive time: the event store and the Merkle node store disagree (corruption or tampering); nothing is exported.',
+  },
+  // collector (C): add codes below this line
+  STORE_OPEN_FAILED: {
+    status: 500,
+    doc: 'The database could not be opened with the settings an ACK relies on (WAL journal); `details.reason` says which.',
+  },
+  STORE_SCHEMA_TOO_NEW: {
+    status: 500,
+    doc: 'The database was migrated by a newer seclog than this one; run that version, or restore a backup taken before the upgrade.',
+  },
+  STORE_SCHEMA_MISMATCH: {
+    status: 500,
+    doc: 'A migration recorded in the database has an id or name this seclog does not know at that place: the data comes from another schema line.',
+  },
+  STORE_MIGRATIONS_INVALID: {
+    status: 500,
+    doc: 'The list of migrations in the code is malformed (ids not positive, not strictly increasing, or a name missing).',
+  },
+  STORE_MIGRATION_FAILED: {
+    status: 500,
+    doc: 'A migration failed and was rolled back; earlier migrations stay applied. `details` names the migration.',
+  },
+  STORE_TOKEN_HASH_TAKEN: { status: 409, doc: 'Another device or API token already has this token hash.' },
+  STORE_BATCH_INVALID: {
+    status: 500,
+    doc: 'A batch handed to commitBatches contradicts the stored cursor (a seq at or below it, a cursor moving back, or a cursor of another stream); nothing of the group was stored.',
+  },
+  STORE_CHECKPOINT_CONFLICT: {
+    status: 500,
+    doc: 'A checkpoint for this tree size is already stored with a different root: the log would fork.',
+  },
+  STORE_RANGE_INVALID: { status: 400, doc: 'A position range is not a half-open [from, to) of non-negative safe integers.' },
+  CONFIG_INVALID: {
+    status: 500,
+    doc: 'The collector configuration does not match its schema; `details.errors` lists every problem as `{key, rule, message, source}` (unknown keys come with a did-you-mean).',
+  },
+  CONFIG_FILE_INVALID: {
+    status: 500,
+    doc: 'The configuration file cannot be read, is not valid YAML (the message names line and column), or its top level is not a mapping.',
+  },
+  CONFIG_INSECURE_BIND: {
+    status: 500,
+    doc: 'A listener would bind a non-loopback address without TLS; configure TLS or set the named `insecureBind` key to force it.',
+  },
+  CONFIG_TLS_FILE: {
+    status: 500,
+    doc: 'A configured TLS certificate, key or CA file does not exist, is not a regular file, or is not readable.',
+  },
+  DATA_DIR_INVALID: { status: 500, doc: 'The data directory path exists but is not a directory, or cannot be created or written.' },
+  KEY_INVALID: {
+    status: 500,
+    doc: 'A key file in the data directory is unreadable or corrupt (`details.file` names it); it is never regenerated silently: restore it from backup.',
+  },
+  KEY_FILE_MODE: {
+    status: 500,
+    doc: 'A secret key file is readable or writable by group or others; `chmod 600` it (and check who may have read it).',
+  },
+  KEY_MISMATCH: {
+    status: 500,
+    doc: 'log.vkey does not belong to log.key: one of them was replaced; restore the pair from backup rather than re-deriving.',
+  },
+  KEY_ORIGIN_MISMATCH: {
+    status: 500,
+    doc: 'The configured `log.origin` differs from the origin the log key was created with; a checkpoint origin never changes.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -155,8 +251,8 @@ export class SeclogError extends Error {
   readonly status: number;
   readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(message);
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'SeclogError';
     this.code = code;
     this.status = ERROR_CODES[code].status;

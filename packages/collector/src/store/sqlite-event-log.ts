@@ -1,0 +1,150 @@
+/**
+ * The ingest hot path and the reads of the event log, on SQLite.
+ *
+ * commitBatches runs one IMMEDIATE transaction for the whole group: per batch
+ * one cursor read (the dedup check) and one cursor upsert, per record one run
+ * of a single prepared INSERT with positional parameters. The query columns
+ * come from the already-parsed `record` object, never from JSON.parse of the
+ * canonical text. Positions continue from max(pos) + 1 read inside the same
+ * transaction, so they stay dense even when another connection wrote last,
+ * and a rolled-back group leaves no hole.
+ */
+import type { Hash } from '@seclog/core';
+import { SeclogError } from '@seclog/core';
+import type { SqliteDb } from './migrations.js';
+import { RecordTimeParser } from './record-time.js';
+import type { BatchWrite, StoredEvent } from './types.js';
+
+interface EventRow {
+  pos: number;
+  device: string;
+  stream: string | null;
+  seq: number | null;
+  receivedUs: number;
+  digest: Hash;
+  chainHash: Hash;
+  canonical: string;
+}
+
+const EVENT_COLUMNS = 'pos, device, stream, seq, received_us AS receivedUs, digest, chain_hash AS chainHash, canonical';
+
+function checkRange(fromPos: number, toPos: number): void {
+  if (!Number.isSafeInteger(fromPos) || !Number.isSafeInteger(toPos) || fromPos < 0 || toPos < fromPos) {
+    throw new SeclogError('STORE_RANGE_INVALID', `[${fromPos}, ${toPos}) is not a range of positions`, { fromPos, toPos });
+  }
+}
+
+export class SqliteEventLog {
+  readonly #insert;
+  readonly #ackedSeq;
+  readonly #upsertCursor;
+  readonly #nextPos;
+  readonly #read;
+  readonly #get;
+  readonly #commit;
+  readonly #time = new RecordTimeParser();
+
+  constructor(db: SqliteDb) {
+    this.#insert = db.prepare(
+      `INSERT INTO events (pos, device, stream, seq, received_us, time_us, name, outcome, severity, actor_ip, actor_user, digest, chain_hash, canonical)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#ackedSeq = db.prepare('SELECT acked_seq FROM stream_cursors WHERE device = ? AND stream = ?').pluck();
+    this.#upsertCursor = db.prepare(
+      `INSERT INTO stream_cursors (device, stream, acked_seq, head) VALUES (?, ?, ?, ?)
+       ON CONFLICT (device, stream) DO UPDATE SET acked_seq = excluded.acked_seq, head = excluded.head`,
+    );
+    this.#nextPos = db.prepare('SELECT coalesce(max(pos) + 1, 0) FROM events').pluck();
+    this.#read = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE pos >= ? AND pos < ? ORDER BY pos`);
+    this.#get = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE pos = ?`);
+    this.#commit = db.transaction((batches: readonly BatchWrite[]) => this.#write(batches));
+  }
+
+  commitBatches(batches: readonly BatchWrite[]): number[][] {
+    if (batches.length === 0) return [];
+    return this.#commit.immediate(batches);
+  }
+
+  eventCount(): number {
+    return this.#nextPos.get() as number;
+  }
+
+  readEvents(fromPos: number, toPos: number): StoredEvent[] {
+    checkRange(fromPos, toPos);
+    return this.#read.all(fromPos, toPos) as EventRow[];
+  }
+
+  getEvent(pos: number): StoredEvent | undefined {
+    if (!Number.isSafeInteger(pos) || pos < 0) return undefined;
+    return this.#get.get(pos) as EventRow | undefined;
+  }
+
+  #write(batches: readonly BatchWrite[]): number[][] {
+    let pos = this.#nextPos.get() as number;
+    const out: number[][] = new Array(batches.length);
+    for (let b = 0; b < batches.length; b++) {
+      const batch = batches[b] as BatchWrite;
+      const { device, stream, records, cursor } = batch;
+      const stored = (this.#ackedSeq.get(device, stream) as number | undefined) ?? 0;
+      checkCursor(batch, stored);
+      const positions: number[] = new Array(records.length);
+      let floor = stored;
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i] as BatchWrite['records'][number];
+        const rec = r.record;
+        const seq = rec.seq;
+        if (seq !== undefined && rec.stream === stream) {
+          if (seq <= floor) throw duplicate(batch, seq, floor, stored);
+          floor = seq;
+        }
+        const actor = rec.actor;
+        this.#insert.run(
+          pos,
+          device,
+          rec.stream ?? null,
+          seq ?? null,
+          r.receivedUs,
+          this.#time.toUs(rec.time),
+          rec.name,
+          rec.outcome,
+          rec.severity,
+          actor?.ip ?? null,
+          actor?.user ?? null,
+          r.digest,
+          r.chainHash,
+          r.canonical,
+        );
+        positions[i] = pos++;
+      }
+      this.#upsertCursor.run(device, stream, cursor.ackedSeq, cursor.head);
+      out[b] = positions;
+    }
+    return out;
+  }
+}
+
+function checkCursor(batch: BatchWrite, storedAckedSeq: number): void {
+  const { cursor } = batch;
+  if (cursor.device !== batch.device || cursor.stream !== batch.stream) {
+    throw new SeclogError(
+      'STORE_BATCH_INVALID',
+      `the cursor of a batch for ${batch.device}/${batch.stream} names ${cursor.device}/${cursor.stream}`,
+      { device: batch.device, stream: batch.stream, reason: 'cursor_other_stream' },
+    );
+  }
+  if (!Number.isSafeInteger(cursor.ackedSeq) || cursor.ackedSeq < storedAckedSeq) {
+    throw new SeclogError(
+      'STORE_BATCH_INVALID',
+      `the cursor of ${batch.device}/${batch.stream} would move from ${storedAckedSeq} back to ${cursor.ackedSeq}`,
+      { device: batch.device, stream: batch.stream, storedAckedSeq, ackedSeq: cursor.ackedSeq, reason: 'cursor_back' },
+    );
+  }
+}
+
+function duplicate(batch: BatchWrite, seq: number, floor: number, storedAckedSeq: number): SeclogError {
+  return new SeclogError(
+    'STORE_BATCH_INVALID',
+    `record seq ${seq} of ${batch.device}/${batch.stream} is not above ${floor === storedAckedSeq ? `the stored cursor (${floor})` : `seq ${floor} before it`}: a duplicate or out of order`,
+    { device: batch.device, stream: batch.stream, seq, storedAckedSeq, reason: 'duplicate' },
+  );
+}

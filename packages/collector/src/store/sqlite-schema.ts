@@ -1,0 +1,106 @@
+/**
+ * The SQLite schema, as numbered migrations (append only: see migrations.ts).
+ *
+ * Tables are STRICT, so a value of the wrong type is an error instead of being
+ * stored as whatever SQLite's type affinity makes of it.
+ *
+ * events: one row per committed record; `pos` is the commit position and the
+ * Merkle leaf index (dense from 0, so it is the rowid and costs no index).
+ * The other columns repeat fields of `canonical` that queries filter on, so a
+ * query never parses JSON to select rows:
+ *
+ *   pos │ device stream seq │ received_us │ time_us name outcome severity actor_ip actor_user │ digest chain_hash │ canonical
+ *   ────┼───────────────────┼─────────────┼─────────────────── query columns ──────────────────┼──── integrity ────┼──────────
+ *
+ * Indexes serve the queries of DESIGN.md §7 (device+time, ip+time; also time,
+ * user+time, name+time), each ending in time_us with the rowid as tiebreak so
+ * a time window is one range scan already in commit order. The actor indexes
+ * are partial: most records have no actor ip or user, and `actor_ip = ?`
+ * implies the index's `IS NOT NULL`, so SQLite still uses them.
+ *
+ * Deliberately absent: a UNIQUE index on (device, stream, seq). Deduplication
+ * is decided by the stream_cursors row, read and written once per batch; the
+ * reasons and the figures are in sqlite-store.ts. Nor are there foreign keys
+ * from events or cursors to devices: the log also holds records of sources
+ * that are not enrolled devices (syslog passthrough, the collector's own
+ * stream), and an append-only log never loses rows when a device goes.
+ */
+import type { Migration } from './migrations.js';
+
+const INITIAL_SCHEMA = `
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE devices (
+  id TEXT PRIMARY KEY,
+  profile TEXT NOT NULL CHECK (profile IN ('low', 'high')),
+  token_hash BLOB NOT NULL UNIQUE,
+  seal_key BLOB NOT NULL,
+  created_us INTEGER NOT NULL,
+  revoked_us INTEGER,
+  last_seen_us INTEGER
+) STRICT;
+
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'analyst', 'auditor')),
+  token_hash BLOB NOT NULL UNIQUE,
+  created_us INTEGER NOT NULL,
+  revoked_us INTEGER
+) STRICT;
+
+CREATE TABLE stream_cursors (
+  device TEXT NOT NULL,
+  stream TEXT NOT NULL,
+  acked_seq INTEGER NOT NULL CHECK (acked_seq >= 0),
+  head BLOB NOT NULL,
+  PRIMARY KEY (device, stream)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE events (
+  pos INTEGER PRIMARY KEY CHECK (pos >= 0),
+  device TEXT NOT NULL,
+  stream TEXT,
+  seq INTEGER,
+  received_us INTEGER NOT NULL,
+  time_us INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  actor_ip TEXT,
+  actor_user TEXT,
+  digest BLOB NOT NULL,
+  chain_hash BLOB NOT NULL,
+  canonical TEXT NOT NULL
+) STRICT;
+CREATE INDEX events_device_time ON events (device, time_us);
+CREATE INDEX events_time ON events (time_us);
+CREATE INDEX events_actor_ip_time ON events (actor_ip, time_us) WHERE actor_ip IS NOT NULL;
+CREATE INDEX events_actor_user_time ON events (actor_user, time_us) WHERE actor_user IS NOT NULL;
+CREATE INDEX events_name_time ON events (name, time_us);
+
+CREATE TABLE tree_nodes (
+  level INTEGER NOT NULL CHECK (level >= 0),
+  idx INTEGER NOT NULL CHECK (idx >= 0),
+  hash BLOB NOT NULL,
+  PRIMARY KEY (level, idx)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE tree_state (
+  id INTEGER PRIMARY KEY CHECK (id = 0),
+  leaf_count INTEGER NOT NULL CHECK (leaf_count >= 0)
+) STRICT;
+INSERT INTO tree_state (id, leaf_count) VALUES (0, 0);
+
+CREATE TABLE checkpoints (
+  tree_size INTEGER PRIMARY KEY CHECK (tree_size >= 0),
+  root BLOB NOT NULL,
+  note TEXT NOT NULL,
+  created_us INTEGER NOT NULL
+) STRICT;
+`;
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = Object.freeze([{ id: 1, name: 'initial_schema', up: INITIAL_SCHEMA }]);
