@@ -4,6 +4,7 @@
  */
 const groups: Record<string, () => Promise<{ run: () => Promise<void> | void }>> = {
   core: () => import('./core.js'),
+  integrity: () => import('./integrity.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -242,6 +242,66 @@ export const ERROR_CODES = {
     status: 500,
     doc: 'The configured `log.origin` differs from the origin the log key was created with; a checkpoint origin never changes.',
   },
+  INGEST_RECORD_INVALID: {
+    status: 400,
+    doc: 'A record of the ingest batch does not validate as a chained event; `details.index` is its place in `records` and `details.errors` lists each field, rule and message. Nothing of the batch was stored.',
+  },
+  INGEST_BATCH_INVALID: {
+    status: 400,
+    doc: 'The batch is malformed: a record names another device or stream than the batch, or the seqs are not contiguous and increasing; `details.index` and `details.field` name the first offender.',
+  },
+  INGEST_BATCH_TOO_LARGE: {
+    status: 413,
+    doc: 'The batch holds more records or canonical bytes than `ingest.maxBatchRecords` / `ingest.maxBatchBytes`; split it.',
+  },
+  INGEST_FORK: {
+    status: 409,
+    doc: 'A record has a seq the collector already holds (or the next one) but a chain that differs from the stored head: the stream forked. Refused and logged as `log_integrity_fail` (kind forked).',
+  },
+  INGEST_CHAIN_BROKEN: {
+    status: 409,
+    doc: 'Inside the batch a record’s `prev` is not the chain hash of the record before it: a record was modified or replaced. Refused and logged as `log_integrity_fail` (kind modified).',
+  },
+  INGEST_RATE_LIMITED: {
+    status: 429,
+    doc: 'The device sent more records than `ingest.perDeviceRatePerSec` allows; nothing of the batch was stored. Retry after `details.retryAfterMs`.',
+  },
+  AUTH_TOKEN_MISSING: { status: 401, doc: 'The request has no `Authorization: Bearer <token>` header.' },
+  AUTH_TOKEN_INVALID: { status: 401, doc: 'The bearer token is malformed, of the wrong kind (device vs API), unknown, or revoked.' },
+  AUTH_DEVICE_REVOKED: {
+    status: 401,
+    doc: 'The device token belongs to a revoked device; the refusal is recorded in the collector’s own stream. Re-enrol the device.',
+  },
+  AUTH_DEVICE_MISMATCH: {
+    status: 403,
+    doc: 'The batch names another device than the one its token was issued to; the refusal is recorded in the collector’s own stream.',
+  },
+  AUTH_ROLE_FORBIDDEN: {
+    status: 403,
+    doc: 'The API token’s role may not use this endpoint (`details.required` lists the roles that may).',
+  },
+  HTTP_BODY_INVALID: {
+    status: 400,
+    doc: 'The request body is not valid JSON, not valid gzip, or does not match the route’s schema; `details` names the field.',
+  },
+  HTTP_BODY_TOO_LARGE: { status: 413, doc: 'The request body (after gzip decoding) exceeds `http.bodyLimitBytes`.' },
+  HTTP_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    doc: 'The body’s Content-Type or Content-Encoding is not accepted (JSON, optionally gzip, is).',
+  },
+  HTTP_QUERY_INVALID: {
+    status: 400,
+    doc: 'A query parameter is missing or out of range (for proofs: index < size ≤ tree size, from ≤ to ≤ tree size).',
+  },
+  HTTP_NOT_FOUND: { status: 404, doc: 'No such route or resource (for the checkpoint: none has been signed yet).' },
+  HTTP_SHUTTING_DOWN: { status: 503, doc: 'The collector is shutting down and takes no new batches; retry against it once it is back.' },
+  HTTP_INTERNAL: { status: 500, doc: 'An unexpected failure inside the collector; nothing of the request was acknowledged. Retry.' },
+  ENROL_ID_INVALID: {
+    status: 400,
+    doc: 'A device id must be 1–128 characters of letters, digits and `._:-`, and `collector` is reserved for the collector’s own stream.',
+  },
+  ENROL_DEVICE_EXISTS: { status: 409, doc: 'A device with this id is already enrolled (revoked devices keep their id).' },
+  ENROL_DEVICE_UNKNOWN: { status: 404, doc: 'No device with this id is enrolled.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

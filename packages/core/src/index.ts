@@ -4,6 +4,21 @@
  * Exports are explicit and grouped by area (no `export *`).
  */
 
+export { batchProofNodes, rootFromBatchProof } from './bundle/batch-proof.js';
+export type { BuildBundleInput, BundleEvent, NodeHashLookup } from './bundle/build-bundle.js';
+export { buildBundle } from './bundle/build-bundle.js';
+export type {
+  BundleFailure,
+  BundleFailureKind,
+  BundleOk,
+  BundleVerification,
+  SealSummary,
+  VerifyBundleOptions,
+} from './bundle/bundle-result.js';
+export type { BundleFilter, BundleHeader } from './bundle/format.js';
+export { BUNDLE_FORMAT, BUNDLE_VERSION } from './bundle/format.js';
+export type { BundleVerifier } from './bundle/verify-bundle.js';
+export { createBundleVerifier, verifyBundle } from './bundle/verify-bundle.js';
 export { canonicalBytes, canonicalize } from './canon/jcs.js';
 export { renderEventsMarkdown } from './catalogue/markdown.js';
 export type { VendorEventSpec } from './catalogue/registry.js';
@@ -121,6 +136,10 @@ export type { PassthroughContext, SyslogAttribution } from './formats/syslog/sys
 export { syslogToPassthrough } from './formats/syslog/syslog-passthrough.js';
 export type { UuidV7Generator } from './id/uuidv7.js';
 export { createUuidV7Generator, isUuidV7, uuidV7Time, uuidv7 } from './id/uuidv7.js';
+export type { LeafData } from './log/leaf.js';
+// integrity: Merkle leaves and export bundles
+export { decodeLeaf, encodeLeaf, LEAF_DOMAIN, LEAF_FIXED_BYTES, LEAF_MAX_STRING_BYTES, leafHash } from './log/leaf.js';
+export { recordLeaf, recordLeafHash } from './log/record-leaf.js';
 export type { NodeVisitor } from './merkle/compact-range.js';
 export { CompactRange } from './merkle/compact-range.js';
 export { rootFromConsistencyProof, verifyConsistency } from './merkle/consistency-proof.js';

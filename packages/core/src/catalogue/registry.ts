@@ -15,6 +15,7 @@ import type {
   RequiredField,
   RequirementRefs,
 } from './types.js';
+import { OCSF_BASE_EVENT } from './types.js';
 
 /** Vendor names: `x_<vendor>_<name>`, lower snake case, at most 32 characters (the RFC 5424 MSGID limit). */
 export const VENDOR_NAME = /^x_[a-z0-9]+_[a-z0-9_]+$/;
@@ -109,14 +110,7 @@ export function registerVendorEvent(spec: VendorEventSpec): CatalogueEntry {
     sdkMethod: toCamel(spec.name),
     requiredFields: spec.requiredFields ?? [],
     attrs: spec.attrs,
-    ocsf: spec.ocsf ?? {
-      categoryUid: 0,
-      categoryName: 'Uncategorized',
-      classUid: 0,
-      className: 'Base Event',
-      activityId: 99,
-      activityName: 'Other',
-    },
+    ocsf: spec.ocsf ?? OCSF_BASE_EVENT,
     ecs: spec.ecs ?? { kind: 'event', category: ['host'], type: ['info'] },
     requirements: spec.requirements ?? { iec62443: 'control system events', en304621: [], en303645: [] },
     example: spec.example,

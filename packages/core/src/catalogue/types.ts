@@ -55,6 +55,16 @@ export interface OcsfMapping {
   readonly activityName: string;
 }
 
+/** OCSF Base Event, activity Other: for records without a better class (passthrough, unregistered vendor mappings). */
+export const OCSF_BASE_EVENT: OcsfMapping = Object.freeze({
+  categoryUid: 0,
+  categoryName: 'Uncategorized',
+  classUid: 0,
+  className: 'Base Event',
+  activityId: 99,
+  activityName: 'Other',
+});
+
 /** ECS 8.x categorisation fields. */
 export interface EcsMapping {
   readonly kind: 'event' | 'alert';

@@ -3,7 +3,7 @@
  * so both read the same table: enum ids, and which classes have a native
  * attribute for seclog's `target.user` and `target.resource`.
  */
-import type { OcsfMapping } from '../../catalogue/types.js';
+import { OCSF_BASE_EVENT, type OcsfMapping } from '../../catalogue/types.js';
 import type { Outcome, SecurityEvent, Severity, Target } from '../../event/types.js';
 import { type JsonObject, ocsfError, readOptObject, readOptString } from './read.js';
 
@@ -14,14 +14,7 @@ import { type JsonObject, ocsfError, readOptObject, readOptString } from './read
 export const OCSF_VERSION = '1.5.0';
 
 /** Events without a catalogue entry map to OCSF Base Event, activity Other. */
-export const BASE_EVENT: OcsfMapping = {
-  categoryUid: 0,
-  categoryName: 'Uncategorized',
-  classUid: 0,
-  className: 'Base Event',
-  activityId: 99,
-  activityName: 'Other',
-};
+export const BASE_EVENT: OcsfMapping = OCSF_BASE_EVENT;
 
 export const SEVERITY_IDS: Readonly<Record<Severity, number>> = { info: 1, low: 2, medium: 3, high: 4, critical: 5 };
 export const SEVERITY_CAPTIONS: readonly string[] = ['Unknown', 'Informational', 'Low', 'Medium', 'High', 'Critical'];
