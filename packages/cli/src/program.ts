@@ -2,8 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerConvertCommand } from './commands/convert.js';
+import { registerDeviceCommand } from './commands/device.js';
 import { registerEventsCommand } from './commands/events.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerTokenCommand } from './commands/token.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { EXIT } from './exit-codes.js';
 
@@ -18,6 +20,8 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerServeCommand(program);
+  registerDeviceCommand(program);
+  registerTokenCommand(program);
   registerEventsCommand(program);
   registerValidateCommand(program);
   registerConvertCommand(program);

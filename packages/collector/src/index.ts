@@ -13,6 +13,26 @@ export type { CollectorConfig, LogLevel, TlsConfig } from './config/schema.js';
 export { CollectorConfigSchema, LOG_LEVELS } from './config/schema.js';
 // defaults and configuration
 export { COLLECTOR_DEFAULTS, isLoopbackHost } from './defaults.js';
+// enrolment and API tokens (issue C item 2)
+export type { DeviceFile, EnrolContext } from './enrol/enrol.js';
+export { addDevice, createApiToken, listDevices, ROLES, revokeDevice, tokenHashBytes } from './enrol/enrol.js';
+// HTTP and the server (issue C items 1, 5)
+export type { AppDeps } from './http/app.js';
+export { buildApp } from './http/app.js';
+// ingest (issue C item 3)
+export type { Classification, IngestBatch, IngestLimits } from './ingest/classify.js';
+export { classifyBatch } from './ingest/classify.js';
+export type { GroupCommitOptions } from './ingest/group-commit.js';
+export { GroupCommitter } from './ingest/group-commit.js';
+export type { CursorView, IngestAck } from './ingest/ingest-service.js';
+export { IngestService } from './ingest/ingest-service.js';
+export { KeyedLock } from './ingest/keyed-lock.js';
+export type { OwnEvent } from './ingest/own-stream.js';
+export { COLLECTOR_DEVICE_ID, OwnStream, OwnStreamBuilder, ownStreamId } from './ingest/own-stream.js';
+// integrator (issue C item 4)
+export type { IntegratorOptions } from './integrate/integrator.js';
+export { Integrator } from './integrate/integrator.js';
+export { storedLeafData, storedLeafHash } from './integrate/leaf-hash.js';
 export type { DataDir } from './keys/data-dir.js';
 // data directory, log key, tokens
 export { initDataDir } from './keys/data-dir.js';
@@ -20,6 +40,10 @@ export type { LogKey, LogKeyOptions } from './keys/log-key.js';
 export { defaultLogOrigin, LOG_KEY_FILE, LOG_VKEY_FILE, loadOrCreateLogKey } from './keys/log-key.js';
 export type { TokenPrefix } from './keys/secrets.js';
 export { constantTimeEqual, hashToken, newToken, TOKEN_PREFIXES, tokenPrefix, verifyToken } from './keys/secrets.js';
+export type { Collector, OpenCollectorOptions } from './server/collector.js';
+export { openCollector } from './server/collector.js';
+export type { OpenedDataDir } from './server/data-store.js';
+export { DB_FILE, ensureFirstAdminToken, openDataDir } from './server/data-store.js';
 export type { Migration, MigrationReport } from './store/migrations.js';
 export { runMigrations } from './store/migrations.js';
 // storage

@@ -1,23 +1,73 @@
-/** `seclog serve`: the collector. Until it lands (issue C) this says what is coming and exits cleanly. */
+/**
+ * `seclog serve`: the collector. Flags override SECLOG_* which override the
+ * config file (config/load.ts). Runs until SIGTERM/SIGINT, then shuts down
+ * gracefully: stop accepting, finish commits, sign a last checkpoint.
+ */
+import type { Collector } from '@seclog/collector';
+import { isLoopbackHost, loadConfig, openCollector } from '@seclog/collector';
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
+
+interface ServeOptions {
+  data?: string;
+  host?: string;
+  port?: string;
+  config?: string;
+  insecureBind?: boolean;
+}
 
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('run the collector (HTTP ingest, Merkle log, query, dashboard)')
-    .action(() => {
-      process.stdout.write(
-        [
-          'seclog collector: not in this build yet.',
-          'What works today: the event catalogue and its validation and wire formats:',
-          '  npx seclog events              list the catalogue',
-          '  npx seclog validate FILE       validate NDJSON events',
-          '  npx seclog convert --to ocsf   encode events as OCSF, ECS, CEF, RFC 5424 or OTLP',
-          'Coming next: the collector on 127.0.0.1:8080 with embedded SQLite and the dashboard (see docs/README.md).',
-          '',
-        ].join('\n'),
-      );
-      process.exitCode = EXIT.ok;
+    .description('run the collector (HTTP ingest, Merkle log, checkpoints, proofs)')
+    .option('--data <dir>', 'data directory (default ./seclog-data)')
+    .option('--host <host>', 'HTTP bind address (default 127.0.0.1)')
+    .option('--port <port>', 'HTTP port (default 8080; 0 picks a free one)')
+    .option('--config <file>', 'configuration file (default ./seclog.yaml when present)')
+    .option('--insecure-bind', 'allow plain HTTP on a non-loopback address')
+    .action(async (opts: ServeOptions) => {
+      let collector: Collector;
+      try {
+        const http: Record<string, unknown> = {};
+        if (opts.host !== undefined) http.host = opts.host;
+        if (opts.port !== undefined) http.port = opts.port;
+        if (opts.insecureBind === true) http.insecureBind = true;
+        const config = loadConfig({
+          ...(opts.config === undefined ? {} : { file: opts.config }),
+          flags: { ...(opts.data === undefined ? {} : { dataDir: opts.data }), http },
+        });
+        collector = await openCollector(config, { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
+        if (collector.adminToken !== undefined) {
+          process.stdout.write(`first run: admin API token (shown once, store it now):\n  ${collector.adminToken}\n`);
+        }
+        const url = await collector.listen();
+        if (!isLoopbackHost(config.http.host) && config.http.tls === undefined) {
+          process.stderr.write('seclog serve: WARNING plain HTTP on a non-loopback address (--insecure-bind)\n');
+        }
+        process.stdout.write(`seclog collector listening on ${url} (data ${collector.data.path}, log ${collector.data.key.origin})\n`);
+      } catch (err) {
+        process.stderr.write(`seclog serve: ${(err as Error).message}\n`);
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          process.stdout.write(`seclog serve: ${signal}, shutting down\n`);
+          collector.close().then(
+            () => {
+              process.stdout.write('seclog serve: stopped\n');
+              resolve();
+            },
+            (err: unknown) => {
+              process.stderr.write(`seclog serve: shutdown failed: ${(err as Error).message}\n`);
+              process.exitCode = EXIT.usage;
+              resolve();
+            },
+          );
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      process.exitCode = process.exitCode ?? EXIT.ok;
     });
 }

@@ -1,0 +1,127 @@
+/**
+ * Route group /api/v1/log: the signed checkpoint, the log's verifier key and
+ * RFC 9162 proofs, for an auditor or admin API token. A refused role is
+ * recorded as `authz_fail` in the collector's own stream (denials are logged).
+ */
+import { isSeclogError, SeclogError } from '@seclog/core';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { OwnStream } from '../ingest/own-stream.js';
+import type { Integrator } from '../integrate/integrator.js';
+import type { ApiTokenRow, Role, Store } from '../store/types.js';
+import { apiTokenFor } from './auth.js';
+import { ConsistencyProofSchema, ConsistencyQuerySchema, ErrorSchema, InclusionProofSchema, InclusionQuerySchema } from './schemas.js';
+
+export interface LogRoutesOptions {
+  store: Store;
+  integrator: Integrator;
+  own: OwnStream;
+  verifierKey: string;
+}
+
+const READERS: readonly Role[] = ['admin', 'auditor'];
+function numbers<K extends string>(q: Record<string, string>, ...keys: K[]): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const k of keys) {
+    const n = Number(q[k]);
+    if (!Number.isSafeInteger(n)) throw new SeclogError('HTTP_QUERY_INVALID', `${k} must be an integer below 2^53`, { field: k });
+    out[k] = n;
+  }
+  return out;
+}
+const b64 = (h: Uint8Array): string => Buffer.from(h).toString('base64');
+
+export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (app, opts) => {
+  const { store, integrator, own } = opts;
+
+  async function authorise(req: FastifyRequest): Promise<ApiTokenRow> {
+    try {
+      return apiTokenFor(store, req, READERS);
+    } catch (err) {
+      if (isSeclogError(err, 'AUTH_ROLE_FORBIDDEN')) {
+        const role = String((err as SeclogError).details.role);
+        await own.append({
+          name: 'authz_fail',
+          input: {
+            actor: { user: `api-token/${role}` },
+            target: { resource: req.url.split('?')[0] ?? req.url },
+            attrs: { action: 'read', role, interface: 'api' },
+          },
+        });
+      }
+      throw err;
+    }
+  }
+
+  // Every read of the log is itself logged (DESIGN.md §3); a proof names the leaves it reveals.
+  const logAccess = (reader: ApiTokenRow, filter: Record<string, number>) =>
+    own.append({
+      name: 'log_access',
+      input: { actor: { user: `api-token/${reader.id}` }, attrs: { action: 'proof', role: reader.role, filter: JSON.stringify(filter) } },
+    });
+
+  const errors = { '4xx': ErrorSchema };
+
+  app.get(
+    '/api/v1/log/checkpoint',
+    { schema: { summary: 'Latest signed checkpoint (C2SP signed note)', response: errors } },
+    async (req, reply) => {
+      await authorise(req);
+      const cp = store.latestCheckpoint();
+      if (cp === undefined) throw new SeclogError('HTTP_NOT_FOUND', 'no checkpoint has been signed yet', {});
+      return reply.type('text/plain; charset=utf-8').send(cp.note);
+    },
+  );
+
+  app.get('/api/v1/log/key', { schema: { summary: 'The log’s verifier key (vkey)', response: errors } }, async (req, reply) => {
+    await authorise(req);
+    return reply.type('text/plain; charset=utf-8').send(`${opts.verifierKey}\n`);
+  });
+
+  app.get(
+    '/api/v1/log/proof/inclusion',
+    {
+      schema: {
+        summary: 'RFC 9162 inclusion proof',
+        querystring: InclusionQuerySchema,
+        response: { 200: InclusionProofSchema, ...errors },
+      },
+    },
+    async (req) => {
+      const reader = await authorise(req);
+      const { index, size } = numbers(req.query as Record<string, string>, 'index', 'size');
+      const tree = integrator.tree;
+      if (!(index < size && size <= tree.size)) {
+        throw new SeclogError('HTTP_QUERY_INVALID', `need index < size ≤ ${tree.size} (got index ${index}, size ${size})`, {
+          field: 'index',
+          treeSize: tree.size,
+        });
+      }
+      await logAccess(reader, { index, size });
+      return { index, size, leafHash: b64(tree.leafHash(index)), proof: tree.inclusionProof(index, size).map(b64) };
+    },
+  );
+
+  app.get(
+    '/api/v1/log/proof/consistency',
+    {
+      schema: {
+        summary: 'RFC 9162 consistency proof',
+        querystring: ConsistencyQuerySchema,
+        response: { 200: ConsistencyProofSchema, ...errors },
+      },
+    },
+    async (req) => {
+      const reader = await authorise(req);
+      const { from, to } = numbers(req.query as Record<string, string>, 'from', 'to');
+      const tree = integrator.tree;
+      if (!(from <= to && to <= tree.size)) {
+        throw new SeclogError('HTTP_QUERY_INVALID', `need from ≤ to ≤ ${tree.size} (got from ${from}, to ${to})`, {
+          field: 'from',
+          treeSize: tree.size,
+        });
+      }
+      await logAccess(reader, { from, to });
+      return { from, to, proof: tree.consistencyProof(from, to).map(b64) };
+    },
+  );
+};

@@ -1,0 +1,115 @@
+/**
+ * The collector's own security events (enrolment, revocation, refused
+ * batches, gaps, forks, token creation) as a device stream of its own:
+ * device id `collector`, stream `collector.<16 hex of SHA-256(origin)>`,
+ * chained with core's chain functions and committed through the same path as
+ * device batches, so they are leaves of the same Merkle log (DESIGN.md §3).
+ *
+ * The head is re-read from the store under the stream's lock for every
+ * append, not cached: the CLI (`seclog device add`) appends to the same
+ * stream through its own connection, and a cached head would fork it.
+ */
+import { createHash } from 'node:crypto';
+import type { ChainedEvent, EventInput, Hash } from '@seclog/core';
+import { canonicalize, chainHash, formatIssues, prepareEvent, SeclogError, uuidv7, validateEvent } from '@seclog/core';
+import type { BatchWrite, IncomingRecord, Store, StreamCursor } from '../store/types.js';
+import type { KeyedLock } from './keyed-lock.js';
+
+export const COLLECTOR_DEVICE_ID = 'collector';
+
+const ZERO = new Uint8Array(32) as Hash;
+
+/** The collector's stream id for a log origin: stable across restarts, distinct per log. */
+export function ownStreamId(origin: string): string {
+  return `collector.${createHash('sha256').update(origin).digest('hex').slice(0, 16)}`;
+}
+
+export interface OwnEvent {
+  name: string;
+  input: EventInput;
+}
+
+/** µs since the epoch: the receive time stamped on stored records. */
+export function nowUs(): number {
+  return Date.now() * 1000;
+}
+
+export function zeroCursor(device: string, stream: string): StreamCursor {
+  return { device, stream, ackedSeq: 0, head: ZERO };
+}
+
+/** Builds the next records of the collector's stream after the stored head (call under the stream's lock). */
+export class OwnStreamBuilder {
+  readonly stream: string;
+  readonly #store: Store;
+  // A boot id per process: the records' mono_ms restarts with it.
+  readonly #boot = uuidv7();
+  readonly #startMs = performance.now();
+  readonly #salt: Uint8Array;
+
+  constructor(store: Store, origin: string) {
+    this.#store = store;
+    this.stream = ownStreamId(origin);
+    this.#salt = createHash('sha256').update(`seclog/collector/redact\0${origin}`).digest();
+  }
+
+  build(events: readonly OwnEvent[]): BatchWrite {
+    const start = this.#store.getCursor(COLLECTOR_DEVICE_ID, this.stream) ?? zeroCursor(COLLECTOR_DEVICE_ID, this.stream);
+    let seq = start.ackedSeq;
+    let head: Uint8Array = start.head;
+    const records: IncomingRecord[] = [];
+    for (const e of events) {
+      const { event } = prepareEvent(e.name, e.input, {
+        device: { id: COLLECTOR_DEVICE_ID },
+        redaction: { salt: this.#salt },
+        tq: { synced: true, source: 'unknown' },
+      });
+      seq++;
+      const rec: ChainedEvent = {
+        ...event,
+        tq: { synced: true, source: 'unknown' },
+        stream: this.stream,
+        seq,
+        boot: this.#boot,
+        mono_ms: Math.floor(performance.now() - this.#startMs),
+        prev: Buffer.from(head).toString('hex'),
+      };
+      const issues = validateEvent(rec, { chained: true });
+      if (issues.length > 0)
+        throw new SeclogError('EVENT_INVALID', `collector event ${e.name}: ${formatIssues(issues)}`, { errors: issues });
+      const canonical = canonicalize(rec);
+      const digest = createHash('sha256').update(canonical).digest() as Uint8Array as Hash;
+      head = chainHash(seq, head, digest);
+      records.push({ record: rec, canonical, digest, chainHash: head as Hash, receivedUs: nowUs() });
+    }
+    const cursor = { device: COLLECTOR_DEVICE_ID, stream: this.stream, ackedSeq: seq, head: head as Hash };
+    return { device: COLLECTOR_DEVICE_ID, stream: this.stream, records, cursor };
+  }
+
+  /** Appends and commits at once, in its own transaction (the CLI, which has no group committer). */
+  appendNow(events: readonly OwnEvent[]): void {
+    this.#store.transaction(() => this.#store.commitBatches([this.build(events)]));
+  }
+}
+
+/** The server's writer: appends under the stream's lock and commits through the group committer. */
+export class OwnStream {
+  readonly #builder: OwnStreamBuilder;
+  readonly #lock: KeyedLock;
+  readonly #commit: (batch: BatchWrite) => Promise<number[]>;
+
+  constructor(builder: OwnStreamBuilder, lock: KeyedLock, commit: (batch: BatchWrite) => Promise<number[]>) {
+    this.#builder = builder;
+    this.#lock = lock;
+    this.#commit = commit;
+  }
+
+  get stream(): string {
+    return this.#builder.stream;
+  }
+
+  /** Resolves once the events are durable. */
+  append(...events: OwnEvent[]): Promise<number[]> {
+    return this.#lock.run(`${COLLECTOR_DEVICE_ID}\0${this.stream}`, () => this.#commit(this.#builder.build(events)));
+  }
+}
