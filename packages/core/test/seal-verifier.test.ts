@@ -236,3 +236,14 @@ describe('SealVerifier', () => {
     assert.deepEqual(Object.keys(body).sort(), [...Object.keys(rest), 'device_id', 'stream'].sort());
   });
 });
+
+// Shrunk counterexample of seal-properties ("forged before 0 (random prev: true) of window
+// seqs 5831..5831"): a forged copy of a seal placed before it was reported as bad_seal.
+test('regression: a forged copy placed before a seal is inserted at its seq, not a bad seal', () => {
+  const s = buildStream({ seed: 31, records: 400 });
+  const v = new SealVerifier({ k0: s.k0, deviceId: DEVICE_ID, policy: POLICY });
+  const seal = s.records.find((r) => r.name === 'log_seal' && r.seq > 1) as ChainedEvent;
+  const forged: ChainedEvent = { ...structuredClone(seal), message: 'nothing happened here', prev: ZERO_HASH_HEX.replace(/^0/, '1') };
+  const r = v.verify([forged, seal], { stream: s.stream });
+  assert.deepEqual(r.failure && { kind: r.failure.kind, seq: r.failure.seq }, { kind: 'inserted', seq: seal.seq });
+});

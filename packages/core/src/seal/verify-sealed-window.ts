@@ -206,9 +206,14 @@ export function verifySealedWindow(checker: SealChecker, records: readonly Chain
   };
   const chain = verifyChainHashed(records, windowHashes(records), { stream: w.stream });
   const limit = chain.ok ? records.length : chain.index;
+  // Seals are judged only before the chain's first failure, and only for seqs
+  // below it: a forged copy of a seal that claims the failing seq is an
+  // inserted record (the chain's verdict), not a bad seal.
+  const limitSeq = chain.ok ? Number.POSITIVE_INFINITY : chain.seq;
   let failure: SealFailure | null = null;
   for (let k = 0; k < limit && failure === null; k++) {
-    if ((records[k] as ChainedEvent).name !== LOG_SEAL_EVENT) continue;
+    const rec = records[k] as ChainedEvent;
+    if (rec.name !== LOG_SEAL_EVENT || rec.seq >= limitSeq) continue;
     const r = checkSeal(w, k);
     if ('kind' in r) failure = r;
     else w.verified.push(r);
