@@ -9,22 +9,13 @@
  * transaction, so they stay dense even when another connection wrote last,
  * and a rolled-back group leaves no hole.
  */
-import type { Hash } from '@seclog/core';
 import { SeclogError } from '@seclog/core';
 import type { SqliteDb } from './migrations.js';
 import { RecordTimeParser } from './record-time.js';
 import type { BatchWrite, StoredEvent } from './types.js';
 
-interface EventRow {
-  pos: number;
-  device: string;
-  stream: string | null;
-  seq: number | null;
-  receivedUs: number;
-  digest: Hash;
-  chainHash: Hash;
-  canonical: string;
-}
+/** Rows come back from SQL already in StoredEvent's shape (the SELECT aliases its columns). */
+type EventRow = StoredEvent;
 
 const EVENT_COLUMNS = 'pos, device, stream, seq, received_us AS receivedUs, digest, chain_hash AS chainHash, canonical';
 
