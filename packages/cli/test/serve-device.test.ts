@@ -18,7 +18,7 @@ test('device add writes the device file (0600); list and revoke; token create', 
   const add = runCli(['device', 'add', 'cam-1', '--profile', 'high', '--out', out, '--data', data]);
   assert.equal(add.code, 0, add.stderr);
   const file = JSON.parse(readFileSync(out, 'utf8'));
-  assert.deepEqual(Object.keys(file).sort(), ['collector', 'device', 'logKey', 'origin', 'profile', 'sealKey', 'token'].sort());
+  assert.deepEqual(Object.keys(file).sort(), ['collector', 'device', 'logKey', 'origin', 'profile', 'seal', 'sealKey', 'token'].sort());
   assert.match(file.token, /^sld_/);
   assert.match(file.sealKey, /^[0-9a-f]{64}$/);
   assert.equal(file.profile, 'high');

@@ -15,7 +15,7 @@ export { CollectorConfigSchema, LOG_LEVELS } from './config/schema.js';
 export { COLLECTOR_DEFAULTS, isLoopbackHost } from './defaults.js';
 // enrolment and API tokens (issue C item 2)
 export type { DeviceFile, EnrolContext } from './enrol/enrol.js';
-export { addDevice, createApiToken, listDevices, ROLES, revokeDevice, tokenHashBytes } from './enrol/enrol.js';
+export { addDevice, createApiToken, listDevices, ROLES, revokeDevice, sealPolicyOf, tokenHashBytes } from './enrol/enrol.js';
 // HTTP and the server (issue C items 1, 5)
 export type { AppDeps } from './http/app.js';
 export { buildApp } from './http/app.js';

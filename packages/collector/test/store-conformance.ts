@@ -95,7 +95,18 @@ function passthroughBatch(device: string, stream: string): BatchWrite {
 }
 
 function device(id: string, token: string): DeviceRow {
-  return { id, profile: 'high', tokenHash: hash(token), sealKey: hash(`seal ${id}`), createdUs: 1_000, revokedUs: null, lastSeenUs: null };
+  return {
+    id,
+    profile: 'high',
+    tokenHash: hash(token),
+    sealKey: hash(`seal ${id}`),
+    createdUs: 1_000,
+    revokedUs: null,
+    lastSeenUs: null,
+    sealT0Ms: 1,
+    sealEpochMs: 60_000,
+    sealMaxRecords: 1_000,
+  };
 }
 
 function checkpoint(treeSize: number, root = hash(`root ${treeSize}`)): StoredCheckpoint {

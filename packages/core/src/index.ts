@@ -162,6 +162,9 @@ export type { ProofNodes } from './merkle/proof-nodes.js';
 export { consistencyNodes, inclusionNodes, rehashProof } from './merkle/proof-nodes.js';
 export type { MerkleTree } from './merkle/tree.js';
 export { createMerkleTree } from './merkle/tree.js';
+// risk profiles (shared by the agent and the collector's enrolment)
+export type { ProfileDefaults, ProfileName } from './profile/profiles.js';
+export { isProfileName, PROFILES, sealPolicyFor } from './profile/profiles.js';
 export type { EpochGrid } from './seal/epoch-time.js';
 export { DEFAULT_MAX_RECORD_BYTES, defaultStoredSize, RING_FRAME_BYTES } from './seal/front-cut.js';
 // integrity: forward-secure seals

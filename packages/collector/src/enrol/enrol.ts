@@ -4,7 +4,7 @@
  * kept; a device's k_0 is escrowed so the collector can check its seals.
  * Each change is also an event of the collector's own stream (`record`).
  */
-import { generateSealKey, SeclogError } from '@seclog/core';
+import { generateSealKey, type SealerPolicy, SeclogError, sealPolicyFor } from '@seclog/core';
 import { COLLECTOR_DEVICE_ID, type OwnEvent } from '../ingest/own-stream.js';
 import { hashToken, newToken } from '../keys/secrets.js';
 import type { DeviceProfile, DeviceRow, Role, Store } from '../store/types.js';
@@ -20,6 +20,13 @@ export interface DeviceFile {
   /** The log's verifier key, so the device can check checkpoints. */
   logKey: string;
   origin: string;
+  /** The seal policy the collector escrowed with k_0: the agent must seal on this grid. */
+  seal: SealerPolicy;
+}
+
+/** The seal policy stored with a device row. */
+export function sealPolicyOf(row: DeviceRow): SealerPolicy {
+  return { t0Ms: row.sealT0Ms, epochMs: row.sealEpochMs, maxRecords: row.sealMaxRecords };
 }
 
 export interface EnrolContext {
@@ -48,14 +55,19 @@ export function addDevice(ctx: EnrolContext, id: string, profile: DeviceProfile,
   if (ctx.store.getDevice(id) !== undefined) throw new SeclogError('ENROL_DEVICE_EXISTS', `device ${id} is already enrolled`, { id });
   const token = newToken('sld');
   const sealKey = generateSealKey();
+  const nowMs = Date.now();
+  const policy = sealPolicyFor(profile, nowMs);
   const row: DeviceRow = {
     id,
     profile,
     tokenHash: tokenHashBytes(token),
     sealKey,
-    createdUs: Date.now() * 1000,
+    createdUs: nowMs * 1000,
     revokedUs: null,
     lastSeenUs: null,
+    sealT0Ms: policy.t0Ms,
+    sealEpochMs: policy.epochMs,
+    sealMaxRecords: policy.maxRecords,
   };
   ctx.store.transaction(() => {
     ctx.store.putDevice(row);
@@ -71,6 +83,7 @@ export function addDevice(ctx: EnrolContext, id: string, profile: DeviceProfile,
     profile,
     logKey: ctx.verifierKey,
     origin: ctx.origin,
+    seal: policy,
   };
 }
 

@@ -103,4 +103,23 @@ CREATE TABLE checkpoints (
 ) STRICT;
 `;
 
-export const SQLITE_MIGRATIONS: readonly Migration[] = Object.freeze([{ id: 1, name: 'initial_schema', up: INITIAL_SCHEMA }]);
+/**
+ * The seal policy fixed at enrolment (epoch grid origin, epoch length, record
+ * count that closes an epoch), kept next to the escrowed k_0 so the collector
+ * can tell which key sealed which epoch. Rows enrolled before it get their
+ * profile's policy with the enrolment time as origin.
+ */
+const DEVICE_SEAL_POLICY = `
+ALTER TABLE devices ADD COLUMN seal_t0_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN seal_epoch_ms INTEGER NOT NULL DEFAULT 60000 CHECK (seal_epoch_ms >= 1);
+ALTER TABLE devices ADD COLUMN seal_max_records INTEGER NOT NULL DEFAULT 1000 CHECK (seal_max_records >= 1);
+UPDATE devices SET seal_t0_ms = created_us / 1000,
+  seal_epoch_ms = CASE profile WHEN 'low' THEN 3600000 ELSE 60000 END,
+  seal_max_records = CASE profile WHEN 'low' THEN 10000 ELSE 1000 END;
+`;
+
+// Append only: a released migration is never edited (migrations.ts checks the list).
+export const SQLITE_MIGRATIONS: readonly Migration[] = Object.freeze([
+  { id: 1, name: 'initial_schema', up: INITIAL_SCHEMA },
+  { id: 2, name: 'device_seal_policy', up: DEVICE_SEAL_POLICY },
+]);

@@ -9,7 +9,8 @@ import type { SqliteDb } from './migrations.js';
 import type { ApiTokenRow, DeviceRow, StoredCheckpoint, StreamCursor } from './types.js';
 
 const DEVICE_COLUMNS =
-  'id, profile, token_hash AS tokenHash, seal_key AS sealKey, created_us AS createdUs, revoked_us AS revokedUs, last_seen_us AS lastSeenUs';
+  'id, profile, token_hash AS tokenHash, seal_key AS sealKey, created_us AS createdUs, revoked_us AS revokedUs, last_seen_us AS lastSeenUs, ' +
+  'seal_t0_ms AS sealT0Ms, seal_epoch_ms AS sealEpochMs, seal_max_records AS sealMaxRecords';
 const TOKEN_COLUMNS = 'id, name, role, token_hash AS tokenHash, created_us AS createdUs, revoked_us AS revokedUs';
 const CURSOR_COLUMNS = 'device, stream, acked_seq AS ackedSeq, head';
 const CHECKPOINT_COLUMNS = 'tree_size AS treeSize, root, note, created_us AS createdUs';
@@ -44,10 +45,11 @@ export class SqliteTables {
     this.#getMeta = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
     this.#setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     this.#putDevice = db.prepare(
-      `INSERT INTO devices (id, profile, token_hash, seal_key, created_us, revoked_us, last_seen_us)
-       VALUES (@id, @profile, @tokenHash, @sealKey, @createdUs, @revokedUs, @lastSeenUs)
+      `INSERT INTO devices (id, profile, token_hash, seal_key, created_us, revoked_us, last_seen_us, seal_t0_ms, seal_epoch_ms, seal_max_records)
+       VALUES (@id, @profile, @tokenHash, @sealKey, @createdUs, @revokedUs, @lastSeenUs, @sealT0Ms, @sealEpochMs, @sealMaxRecords)
        ON CONFLICT (id) DO UPDATE SET profile = excluded.profile, token_hash = excluded.token_hash, seal_key = excluded.seal_key,
-         created_us = excluded.created_us, revoked_us = excluded.revoked_us, last_seen_us = excluded.last_seen_us`,
+         created_us = excluded.created_us, revoked_us = excluded.revoked_us, last_seen_us = excluded.last_seen_us,
+         seal_t0_ms = excluded.seal_t0_ms, seal_epoch_ms = excluded.seal_epoch_ms, seal_max_records = excluded.seal_max_records`,
     );
     this.#getDevice = db.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE id = ?`);
     this.#deviceByToken = db.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE token_hash = ?`);

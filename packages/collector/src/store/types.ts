@@ -29,6 +29,10 @@ export interface DeviceRow {
   createdUs: number;
   revokedUs: number | null;
   lastSeenUs: number | null;
+  /** The seal policy fixed at enrolment (core's SealerPolicy, flat): epoch grid origin (ms), epoch length (ms), records per epoch. */
+  sealT0Ms: number;
+  sealEpochMs: number;
+  sealMaxRecords: number;
 }
 
 export interface ApiTokenRow {

@@ -61,3 +61,14 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDefaults>> = Object.f
 export function isProfileName(s: string): s is ProfileName {
   return s === 'low' || s === 'high';
 }
+
+/**
+ * The seal policy fixed at enrolment (issue C): the epoch grid starts at the
+ * enrolment time and follows the profile. The collector stores it with the
+ * escrowed k_0 and writes it into device.json, so device and collector agree
+ * on which key seals which epoch.
+ */
+export function sealPolicyFor(profile: ProfileName, t0Ms: number): { t0Ms: number; epochMs: number; maxRecords: number } {
+  const p = PROFILES[profile];
+  return { t0Ms, epochMs: p.sealEpochMs, maxRecords: p.sealEpochRecords };
+}
