@@ -3,8 +3,11 @@
  * `npm test`; figures go to bench/results/<group>.json.
  */
 const groups: Record<string, () => Promise<{ run: () => Promise<void> | void }>> = {
+  collector: () => import('./collector.js'),
   core: () => import('./core.js'),
   integrity: () => import('./integrity.js'),
+  verify: () => import('./verify.js'),
+  query: () => import('./query.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -1,10 +1,12 @@
 /**
  * `npm run docs`: regenerate the documentation that is derived from code —
  * docs/events.md, docs/event-schema.json, docs/errors.md and
- * docs/configuration.md. Tests fail when
+ * docs/configuration.md, the generated tables of docs/agent.md and the
+ * agent's typed-method types. Tests fail when
  * the committed files differ from what this writes.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fillAgentDoc, renderTypedEventsSource } from '@seclog/agent';
 import { renderConfigurationMarkdown } from '@seclog/collector';
 import { catalogueEntries, eventJsonSchema, renderErrorsMarkdown, renderEventsMarkdown } from '@seclog/core';
 
@@ -14,6 +16,8 @@ const files: [string, string][] = [
   ['event-schema.json', `${JSON.stringify(eventJsonSchema(catalogueEntries()), null, 2)}\n`],
   ['errors.md', renderErrorsMarkdown()],
   ['configuration.md', renderConfigurationMarkdown()],
+  ['agent.md', fillAgentDoc(readFileSync(new URL('agent.md', docs), 'utf8'))],
+  ['../packages/agent/src/api/event-methods.generated.ts', renderTypedEventsSource(catalogueEntries())],
 ];
 for (const [name, text] of files) {
   writeFileSync(new URL(name, docs), text);

@@ -4,9 +4,13 @@ import { Command, CommanderError } from 'commander';
 import { registerConvertCommand } from './commands/convert.js';
 import { registerDeviceCommand } from './commands/device.js';
 import { registerEventsCommand } from './commands/events.js';
+import { registerExportCommand } from './commands/export.js';
+import { registerQueryCommand } from './commands/query.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerTailCommand } from './commands/tail.js';
 import { registerTokenCommand } from './commands/token.js';
 import { registerValidateCommand } from './commands/validate.js';
+import { registerVerifyCommand } from './commands/verify.js';
 import { EXIT } from './exit-codes.js';
 
 const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -23,6 +27,10 @@ export function createProgram(): Command {
   registerDeviceCommand(program);
   registerTokenCommand(program);
   registerEventsCommand(program);
+  registerQueryCommand(program);
+  registerTailCommand(program);
+  registerExportCommand(program);
+  registerVerifyCommand(program);
   registerValidateCommand(program);
   registerConvertCommand(program);
   program.addHelpText('after', '\nExit codes: 0 ok, 1 check failed or integrity violation, 2 usage or I/O error.\nDocs: docs/README.md');

@@ -16,15 +16,19 @@ export { COLLECTOR_DEFAULTS, isLoopbackHost } from './defaults.js';
 // enrolment and API tokens (issue C item 2)
 export type { DeviceFile, EnrolContext } from './enrol/enrol.js';
 export { addDevice, createApiToken, listDevices, ROLES, revokeDevice, sealPolicyOf, tokenHashBytes } from './enrol/enrol.js';
+// export (issue C item 7)
+export type { ExportFormat, ExportOptions, ExportSummary, ExportTarget } from './export/export-events.js';
+export { EXPORT_FORMATS, exportEvents } from './export/export-events.js';
+export type { ExportSelection } from './export/selection.js';
 // HTTP and the server (issue C items 1, 5)
 export type { AppDeps } from './http/app.js';
 export { buildApp } from './http/app.js';
 // ingest (issue C item 3)
-export type { Classification, IngestBatch, IngestLimits } from './ingest/classify.js';
+export type { Classification, GapFill, IngestBatch, IngestLimits, SeqRange, StreamView } from './ingest/classify.js';
 export { classifyBatch } from './ingest/classify.js';
-export type { GroupCommitOptions } from './ingest/group-commit.js';
+export type { CommitObserver, CommitSample, GroupCommitOptions } from './ingest/group-commit.js';
 export { GroupCommitter } from './ingest/group-commit.js';
-export type { CursorView, IngestAck } from './ingest/ingest-service.js';
+export type { CursorView, IngestAck, IngestServiceOptions } from './ingest/ingest-service.js';
 export { IngestService } from './ingest/ingest-service.js';
 export { KeyedLock } from './ingest/keyed-lock.js';
 export type { OwnEvent } from './ingest/own-stream.js';
@@ -40,6 +44,13 @@ export type { LogKey, LogKeyOptions } from './keys/log-key.js';
 export { defaultLogOrigin, LOG_KEY_FILE, LOG_VKEY_FILE, loadOrCreateLogKey } from './keys/log-key.js';
 export type { TokenPrefix } from './keys/secrets.js';
 export { constantTimeEqual, hashToken, newToken, TOKEN_PREFIXES, tokenPrefix, verifyToken } from './keys/secrets.js';
+// metrics (issue C item 8)
+export type { CollectorMetricsOptions } from './metrics/collector-metrics.js';
+export { CollectorMetrics } from './metrics/collector-metrics.js';
+export type { MetricsAuth } from './metrics/metrics-route.js';
+// query and live tail (issue C item 6)
+export type { FeedSink, LiveFeedOptions } from './query/live-feed.js';
+export { LIVE_FEED_DEFAULTS, LiveFeed } from './query/live-feed.js';
 export type { Collector, OpenCollectorOptions } from './server/collector.js';
 export { openCollector } from './server/collector.js';
 export type { OpenedDataDir } from './server/data-store.js';
@@ -55,10 +66,20 @@ export type {
   BatchWrite,
   DeviceProfile,
   DeviceRow,
+  EventPage,
+  EventQuery,
   IncomingRecord,
   Role,
   Store,
   StoredCheckpoint,
   StoredEvent,
   StreamCursor,
+  StreamGap,
+  StreamSeal,
 } from './store/types.js';
+// verify (issue C item 7)
+export type { StoreFailure, StoreFailureKind, StoreFailureTarget, StoreSummary, StoreVerification } from './verify/store-result.js';
+export type { BundleFileVerification, VerifyBundleFileOptions } from './verify/verify-bundle-file.js';
+export { verifyBundleFile } from './verify/verify-bundle-file.js';
+export type { StoreTarget, VerifyStoreOptions } from './verify/verify-store.js';
+export { verifyDataDir, verifyStore } from './verify/verify-store.js';

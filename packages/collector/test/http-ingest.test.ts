@@ -54,7 +54,7 @@ describe('POST /api/v1/ingest', () => {
     assert.equal(r2.status, 200, JSON.stringify(r2.body));
     assert.equal(r2.body.acked.seq, 6);
     const cur = await t.c.app.inject({ method: 'GET', url: '/api/v1/ingest/cursor', headers: { authorization: `Bearer ${d.token}` } });
-    assert.deepEqual(cur.json().streams, [{ stream: recs[0]!.stream, seq: 6, head: r2.body.acked.head }]);
+    assert.deepEqual(cur.json().streams, [{ stream: recs[0]!.stream, seq: 6, head: r2.body.acked.head, gaps: [] }]);
   });
 
   test('duplicate: idempotent re-ack, stored once', async () => {
@@ -104,6 +104,26 @@ describe('POST /api/v1/ingest', () => {
       .filter((e) => e.name === 'log_gap')
       .at(-1);
     assert.deepEqual([gap.attrs.from_seq, gap.attrs.to_seq, gap.attrs.count, gap.attrs.device_id], [3, 6, 4, 'cam-5']);
+  });
+
+  test('gap then fill: the answers and the cursor list the open gaps; a piece in the middle is 409 INGEST_GAP_UNANCHORED', async () => {
+    const d = t.enrol('cam-5b');
+    const recs = deviceChain('cam-5b', 12);
+    const stream = recs[0]!.stream;
+    await post(d.token, { device: 'cam-5b', stream, records: recs.slice(0, 2) });
+    const r1 = await post(d.token, { device: 'cam-5b', stream, records: recs.slice(9) });
+    assert.deepEqual(r1.body.gaps, [{ from: 3, to: 10 }]);
+    const cursor = async () =>
+      (await t.c.app.inject({ method: 'GET', url: '/api/v1/ingest/cursor', headers: { authorization: `Bearer ${d.token}` } })).json();
+    assert.deepEqual((await cursor()).streams[0].gaps, [{ from: 3, to: 10 }]);
+    const middle = expectError(await post(d.token, { device: 'cam-5b', stream, records: recs.slice(4, 6) }), 'INGEST_GAP_UNANCHORED');
+    assert.deepEqual([middle.index, middle.field, middle.gap], [0, 'seq', { from: 3, to: 10 }]);
+    const r2 = await post(d.token, { device: 'cam-5b', stream, records: recs.slice(2, 9) });
+    assert.equal(r2.status, 200, JSON.stringify(r2.body));
+    assert.deepEqual([r2.body.accepted, r2.body.acked.seq, r2.body.gaps], [7, 12, []]);
+    assert.deepEqual((await cursor()).streams[0].gaps, []);
+    assert.equal(ownEvents().at(-1), 'log_gap_closed');
+    assert.ok((t.c.data.store.getDevice('cam-5b')?.lastSeenUs ?? 0) > 0);
   });
 
   test('revoked device → 401 AUTH_DEVICE_REVOKED, refusal logged', async () => {

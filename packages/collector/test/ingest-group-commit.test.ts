@@ -110,7 +110,7 @@ for (const c of cases) {
   test(`classify: ${c.name}`, () => {
     const r = classifyBatch(
       { device: 'cls', stream: recs[0]!.stream, records: c.records },
-      zeroCursor('cls', recs[0]!.stream),
+      { cursor: zeroCursor('cls', recs[0]!.stream), gaps: [], storedHash: () => undefined },
       { maxBatchRecords: 100, maxBatchBytes: 1 << 20 },
       1,
     );

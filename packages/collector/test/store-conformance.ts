@@ -11,6 +11,8 @@ import type { Hash, SecurityEvent } from '@seclog/core';
 import { canonicalize, chainHash, createMerkleTree, hashLeaf, toHash } from '@seclog/core';
 import fc from 'fast-check';
 import type { BatchWrite, DeviceRow, IncomingRecord, Store, StoredCheckpoint } from '../src/store/types.js';
+import { describeIngestStateConformance } from './store-ingest-conformance.js';
+import { describeQueryConformance } from './store-query-conformance.js';
 
 export interface StoreFixture {
   store: Store;
@@ -587,4 +589,6 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       });
     });
   });
+  describeQueryConformance(name, factory);
+  describeIngestStateConformance(name, factory);
 }

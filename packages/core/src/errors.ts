@@ -178,6 +178,41 @@ export const ERROR_CODES = {
     status: 500,
     doc: 'The stored leaf at an index differs from the leaf recomputed from the stored record and receive time: the event store and the Merkle node store disagree (corruption or tampering); nothing is exported.',
   },
+  // detect (F): add codes below this line
+  RULE_YAML_INVALID: {
+    status: 400,
+    doc: 'A rule file is not valid YAML (a duplicate key included); `details` names the source, line and column.',
+  },
+  RULE_INVALID: {
+    status: 400,
+    doc: 'A rule, correlation or filter document is malformed: a required key is missing, a value has the wrong type, a timespan, regular expression or CIDR is invalid, or a modifier combination makes no sense; `details` names the source, line, column and YAML path.',
+  },
+  RULE_UNSUPPORTED: {
+    status: 400,
+    doc: 'The rule uses a Sigma construct seclog does not evaluate (e.g. `|base64offset`, `|windash`, `near`, a Sigma 1 aggregation `| count() > 5`, a `value_sum` correlation, a risky regular expression); `details.construct` names it and `details.line` its line. The rule is refused rather than evaluated wrongly.',
+  },
+  RULE_CONDITION_INVALID: {
+    status: 400,
+    doc: 'A detection condition does not parse, names a search identifier that does not exist, or has a `1 of`/`all of` pattern that matches none; `details` gives the line and the offset in the condition.',
+  },
+  RULE_REFERENCE_UNKNOWN: {
+    status: 400,
+    doc: 'A correlation names a rule (by id or name) that is not in the rule set, or a group-by field or alias that the referenced rule cannot supply.',
+  },
+  RULE_REFERENCE_CYCLE: { status: 400, doc: 'Correlation rules refer to each other in a cycle; `details.cycle` lists the rules.' },
+  RULE_DUPLICATE: { status: 409, doc: 'Two rules of the rule set have the same id or name; ids and names must be unique.' },
+  RULE_FIELD_UNKNOWN: {
+    status: 400,
+    doc: 'With strict field checking, a rule names a field that is neither a seclog path, an `attrs.*` key nor a built-in alias, so it could never match.',
+  },
+  DETECT_STATE_INVALID: {
+    status: 500,
+    doc: 'Exported detection state cannot be imported (unknown format version or malformed); start from an empty state and replay the recent stream.',
+  },
+  DETECT_INPUT_INVALID: {
+    status: 500,
+    doc: 'The detection engine was fed an event without a usable leaf index or time (not a safe integer, not a valid RFC 3339 time).',
+  },
   // collector (C): add codes below this line
   STORE_OPEN_FAILED: {
     status: 500,
@@ -202,7 +237,7 @@ export const ERROR_CODES = {
   STORE_TOKEN_HASH_TAKEN: { status: 409, doc: 'Another device or API token already has this token hash.' },
   STORE_BATCH_INVALID: {
     status: 500,
-    doc: 'A batch handed to commitBatches contradicts the stored cursor (a seq at or below it, a cursor moving back, or a cursor of another stream); nothing of the group was stored.',
+    doc: 'A batch handed to commitBatches contradicts the stored state: a seq at or below the cursor outside an open gap, a gap fill that touches neither end of its gap or does not chain to it, a cursor moving back, or a cursor or seal row of another stream (`details.reason`); nothing of the group was stored.',
   },
   STORE_CHECKPOINT_CONFLICT: {
     status: 500,
@@ -262,6 +297,10 @@ export const ERROR_CODES = {
     status: 409,
     doc: 'Inside the batch a record’s `prev` is not the chain hash of the record before it: a record was modified or replaced. Refused and logged as `log_integrity_fail` (kind modified).',
   },
+  INGEST_GAP_UNANCHORED: {
+    status: 409,
+    doc: 'The batch lies inside an open gap of the stream and reaches neither its first seq nor its last, so nothing stored vouches for it yet; nothing was stored. Send the gap’s records from its first seq, or up to its last (`details.gap` is the gap, half-open).',
+  },
   INGEST_RATE_LIMITED: {
     status: 429,
     doc: 'The device sent more records than `ingest.perDeviceRatePerSec` allows; nothing of the batch was stored. Retry after `details.retryAfterMs`.',
@@ -302,6 +341,83 @@ export const ERROR_CODES = {
   },
   ENROL_DEVICE_EXISTS: { status: 409, doc: 'A device with this id is already enrolled (revoked devices keep their id).' },
   ENROL_DEVICE_UNKNOWN: { status: 404, doc: 'No device with this id is enrolled.' },
+  VERIFY_INPUT_INVALID: {
+    status: 400,
+    doc: 'What `seclog verify` was asked to check cannot be read as such: no data directory or database at the path, a schema this seclog does not read, no log verifier key, a pinned key that is malformed, a bundle file that cannot be opened. A usage or I/O error (exit 2), not an integrity finding.',
+  },
+  EXPORT_OPTIONS_INVALID: {
+    status: 400,
+    doc: 'An export cannot be made as asked: an unknown format, a time that is not RFC 3339, a data directory without a signed checkpoint to prove a bundle against; `details` names the option.',
+  },
+  STORE_QUERY_INVALID: {
+    status: 400,
+    doc: 'An event query handed to the store is malformed (a bound that is not a safe integer, a limit below 1, an empty filter string); `details.field` names it.',
+  },
+  QUERY_EVENT_NOT_FOUND: {
+    status: 404,
+    doc: 'No stored event has this id (`GET /api/v1/events/:id`); the lookup is still recorded as `log_access`.',
+  },
+  QUERY_AUDIT_FAILED: {
+    status: 503,
+    doc: 'The `log_access` record of a query, event view or tail could not be committed, so nothing was returned (no read of the log goes unrecorded). Retry; if it persists, check the collector’s storage.',
+  },
+  QUERY_TAIL_TOO_SLOW: {
+    status: 503,
+    doc: 'Sent as the last `error` event of a live tail whose client fell more than `details.maxLag` events behind while not reading; reconnect with `Last-Event-ID` (`details.lastEventId`) to resume where it stopped.',
+  },
+  // agent (D): add codes below this line
+  AGENT_TIME_CONFIG_INVALID: {
+    status: 500,
+    doc: 'The agent’s time settings are invalid (a server that is not `host`, `host:port` or `[ipv6]:port`, a poll interval under 15 s …); `details.errors` lists each as `{path, rule, message}`.',
+  },
+  AGENT_SHIP_OPTIONS_INVALID: {
+    status: 500,
+    doc: 'The shipper’s settings are invalid: a collector URL that is not http(s), plain http to a non-loopback host without `allowInsecureHttp`, a malformed pinned fingerprint, a limit out of range; `details.errors` lists each.',
+  },
+  AGENT_SHIPPER_CLOSED: {
+    status: 503,
+    doc: 'The shipper was closed while a `flush()` still waited; the records stay in the device store and ship after the next start.',
+  },
+  AGENT_FLUSH_TIMEOUT: {
+    status: 504,
+    doc: '`flush({ timeoutMs })` ran out before the collector acknowledged everything; `details` gives the target seq, the acknowledged mark and the last error. Nothing is lost: shipping goes on.',
+  },
+  AGENT_PROFILE_INVALID: {
+    status: 500,
+    doc: 'The profile name is not `low` or `high`, or an override is unknown, out of range, or fixed at enrolment (the seal epoch); `details.errors` lists each as `{key, rule, message}`.',
+  },
+  AGENT_EVENT_MANDATORY: {
+    status: 400,
+    doc: 'The opt-out named events that are mandatory (authentication, account and access-control changes, configuration, updates, faults, keys, enrolment, logging); nothing was switched off. `details.names` lists them, `details.optional` what may be switched off.',
+  },
+  AGENT_API_CONFLICT: {
+    status: 500,
+    doc: 'Installing the typed event methods would shadow a property the target already has; `details.names` lists them.',
+  },
+  AGENT_RING_CONFIG_INVALID: {
+    status: 500,
+    doc: 'The ring store’s options are invalid (a capacity outside 1 KiB–1 TiB, a record limit outside 1 B–1 MiB); `details.path` names the option.',
+  },
+  AGENT_RING_RECORD_TOO_LARGE: {
+    status: 413,
+    doc: 'A record is larger than the ring accepts (`details.maxBytes`: the configured record limit, at most the capacity minus the 28-byte frame header). Nothing was written.',
+  },
+  AGENT_RING_SEQ_ORDER: {
+    status: 500,
+    doc: 'A record was appended with a seq below the ring’s next seq (`details.nextSeq`): seqs never go backwards, also across restarts. A programming error of the caller; `reset()` starts a new stream.',
+  },
+  AGENT_RING_STATE_TOO_LARGE: {
+    status: 500,
+    doc: 'The application state given to the ring is larger than a state slot holds (`details.maxBytes`, 3,072 bytes).',
+  },
+  AGENT_RING_IO: {
+    status: 500,
+    doc: 'The ring file could not be opened, created or synced (`details.errno`). Damage inside the file is never this error: it is repaired and reported at open.',
+  },
+  AGENT_RING_CLOSED: {
+    status: 503,
+    doc: 'The ring store was used after close(), or closed before a record waiting for durability was synced.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

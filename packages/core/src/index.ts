@@ -4,6 +4,7 @@
  * Exports are explicit and grouped by area (no `export *`).
  */
 
+export type { KnownSubtree } from './bundle/batch-proof.js';
 export { batchProofNodes, rootFromBatchProof } from './bundle/batch-proof.js';
 export type { BuildBundleInput, BundleEvent, NodeHashLookup } from './bundle/build-bundle.js';
 export { buildBundle } from './bundle/build-bundle.js';
@@ -17,7 +18,9 @@ export type {
 } from './bundle/bundle-result.js';
 export type { BundleFilter, BundleHeader } from './bundle/format.js';
 export { BUNDLE_FORMAT, BUNDLE_VERSION } from './bundle/format.js';
-export type { BundleVerifier } from './bundle/verify-bundle.js';
+export type { EventLine } from './bundle/verify/event-line.js';
+export { readEventLine } from './bundle/verify/event-line.js';
+export type { BundleLineDigest, BundleVerifier, BundleVerifierHooks } from './bundle/verify-bundle.js';
 export { createBundleVerifier, verifyBundle } from './bundle/verify-bundle.js';
 export { canonicalBytes, canonicalize } from './canon/jcs.js';
 export { renderEventsMarkdown } from './catalogue/markdown.js';

@@ -26,7 +26,7 @@ export const FIELD_ALIASES: Readonly<Record<string, string>> = Object.freeze({
 
 /** The seclog path a rule's field name refers to. */
 export function resolveFieldPath(field: string): string {
-  return FIELD_ALIASES[field] ?? field;
+  return Object.hasOwn(FIELD_ALIASES, field) ? FIELD_ALIASES[field]! : field;
 }
 
 /**
@@ -40,10 +40,34 @@ export function getField(record: unknown, path: string): unknown {
 /** A getter for `path` (aliases resolved), built once at rule load. */
 export function compileFieldPath(field: string): (record: unknown) => unknown {
   const parts = resolveFieldPath(field).split('.');
+  if (parts.some((p) => p in Object.prototype)) {
+    // `constructor`, `toString`, `__proto__`…: only own properties count, or every record would "have" them.
+    return (record) => {
+      let cur: unknown = record;
+      for (const p of parts[0] === 'attrs' && parts.length > 2 ? ['attrs', parts.slice(1).join('.')] : parts) {
+        if (typeof cur !== 'object' || cur === null || !Object.hasOwn(cur, p)) return undefined;
+        cur = (cur as Record<string, unknown>)[p];
+      }
+      return cur;
+    };
+  }
   if (parts[0] === 'attrs' && parts.length > 2) {
     // attrs keys are flat, so `attrs.a.b` can only mean the key "a.b"; keep it whole.
     const key = parts.slice(1).join('.');
     return (r) => (r as { attrs?: Record<string, unknown> } | null)?.attrs?.[key];
+  }
+  // One- and two-part paths cover every fixed field; they get a getter without a loop.
+  if (parts.length === 1) {
+    const [a] = parts as [string];
+    return (r) => (typeof r === 'object' && r !== null ? (r as Record<string, unknown>)[a] : undefined);
+  }
+  if (parts.length === 2) {
+    const [a, b] = parts as [string, string];
+    return (r) => {
+      if (typeof r !== 'object' || r === null) return undefined;
+      const o = (r as Record<string, unknown>)[a];
+      return typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[b] : undefined;
+    };
   }
   return (record) => {
     let cur: unknown = record;

@@ -29,3 +29,10 @@ test('getField reads nested paths and aliases, undefined when absent', () => {
 test('attrs keys are flat: attrs.a.b is the key "a.b"', () => {
   assert.equal(compileFieldPath('attrs.odd.key')(record), 1);
 });
+
+test('inherited properties are not fields', () => {
+  assert.equal(getField(record, 'attrs.constructor'), undefined);
+  assert.equal(getField(record, 'toString'), undefined);
+  assert.equal(getField(record, 'actor.__proto__'), undefined);
+  assert.equal(getField({ attrs: { constructor: 'x' } }, 'attrs.constructor'), 'x');
+});

@@ -72,9 +72,15 @@ export function registerDeviceCommand(program: Command): void {
           profile: d.profile,
           created: iso(d.createdUs),
           revoked: iso(d.revokedUs),
+          // The receive time of the device's last accepted batch (duplicates count: the device is alive).
+          lastSeen: iso(d.lastSeenUs),
         }));
         if (opts.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-        else for (const r of rows) process.stdout.write(`${r.id}\t${r.profile}\tcreated ${r.created}\trevoked ${r.revoked}\n`);
+        else {
+          for (const r of rows) {
+            process.stdout.write(`${r.id}\t${r.profile}\tcreated ${r.created}\trevoked ${r.revoked}\tlast seen ${r.lastSeen}\n`);
+          }
+        }
       });
     });
 

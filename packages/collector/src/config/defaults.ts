@@ -21,6 +21,9 @@ export const CONFIG_DEFAULTS = deepFreeze({
     // around the records can roughly double a batch on the wire.
     bodyLimitBytes: 8 * MIB,
     insecureBind: false,
+    // A scrape needs a token even on loopback: a reverse proxy on the same
+    // host makes every remote client look local (docs/operations.md).
+    metricsAuth: 'token' as 'token' | 'none',
   },
   syslog: {
     host: COLLECTOR_DEFAULTS.syslog.host,

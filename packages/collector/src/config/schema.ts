@@ -43,6 +43,9 @@ export const HttpSchema = Type.Object(
       description: 'Largest request body accepted, in bytes; must be at least ingest.maxBatchBytes',
     }),
     insecureBind: Type.Boolean({ description: 'Allow plain HTTP on a non-loopback http.host (tokens then cross the network in clear)' }),
+    metricsAuth: Type.Enum(['token', 'none'], {
+      description: 'Who may read GET /metrics: `token` any live API token (any role), `none` anyone who can reach the port',
+    }),
   },
   closed,
 );

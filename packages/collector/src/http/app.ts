@@ -8,9 +8,15 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { Integrator } from '../integrate/integrator.js';
+import type { CollectorMetrics } from '../metrics/collector-metrics.js';
+import { installIngestMetrics } from '../metrics/ingest-hooks.js';
+import { type MetricsAuth, metricsRoute } from '../metrics/metrics-route.js';
+import { LiveFeed } from '../query/live-feed.js';
 import type { Store } from '../store/types.js';
 import { installErrorHandlers } from './errors.js';
+import { eventRoutes } from './event-routes.js';
 import { ingestRoutes } from './ingest-routes.js';
+import { installJsonBodyParser } from './json-body.js';
 import { logRoutes } from './log-routes.js';
 import { HealthSchema } from './schemas.js';
 
@@ -21,8 +27,12 @@ export interface AppDeps {
   verifierKey: string;
   bodyLimitBytes: number;
   accepting?: () => boolean;
+  /** GET /metrics and the ingest counters; absent: no /metrics route. */
+  metrics?: { registry: CollectorMetrics; auth: MetricsAuth };
   /** fastify options (logger, https); tests pass none. */
   server?: FastifyServerOptions & { https?: unknown };
+  /** The live tail's feed (server/collector.ts notifies it after each commit); absent: one that polls. */
+  feed?: LiveFeed;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -34,6 +44,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false, allErrors: false } },
   } as FastifyServerOptions);
   installErrorHandlers(app);
+  installJsonBodyParser(app);
+  // Before the route plugins: they copy the root's hooks when registered.
+  if (deps.metrics !== undefined) installIngestMetrics(app, deps.metrics.registry);
   await app.register(swagger, {
     openapi: { info: { title: 'seclog collector', version: '1' }, components: {} },
   });
@@ -41,6 +54,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const accepting = deps.accepting ?? (() => true);
   await app.register(ingestRoutes, { store: deps.store, ingest: deps.ingest, accepting });
   await app.register(logRoutes, { store: deps.store, integrator: deps.integrator, own: deps.ingest.own, verifierKey: deps.verifierKey });
+  await app.register(eventRoutes, { store: deps.store, own: deps.ingest.own, feed: deps.feed ?? new LiveFeed(deps.store) });
+  if (deps.metrics !== undefined) {
+    await app.register(metricsRoute, { metrics: deps.metrics.registry, store: deps.store, auth: deps.metrics.auth });
+  }
   app.get('/healthz', { schema: { summary: 'Liveness', response: { 200: HealthSchema } } }, async () => ({
     status: accepting() ? 'ok' : 'stopping',
     treeSize: deps.integrator.size,

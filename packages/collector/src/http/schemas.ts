@@ -20,16 +20,20 @@ export const IngestBodySchema = Type.Object({
 });
 
 const AckedSchema = Type.Object({ stream: Type.String(), seq: Type.Integer(), head: Type.String() });
+const GapsSchema = Type.Array(Type.Object({ from: Type.Integer(), to: Type.Integer() }), {
+  description: 'Open gaps of the stream, half-open [from, to): seqs below the acked seq that the collector lacks (docs/ingest.md)',
+});
 
 export const IngestAckSchema = Type.Object({
   acked: AckedSchema,
   accepted: Type.Integer(),
   duplicates: Type.Integer(),
+  gaps: GapsSchema,
 });
 
 export const IngestCursorSchema = Type.Object({
   device: Type.String(),
-  streams: Type.Array(AckedSchema),
+  streams: Type.Array(Type.Object({ stream: Type.String(), seq: Type.Integer(), head: Type.String(), gaps: GapsSchema })),
 });
 
 // Query strings are strings: the app does not coerce types (http/app.ts), so counts are digits here.

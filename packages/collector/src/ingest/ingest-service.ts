@@ -1,28 +1,49 @@
 /**
  * The ingest pipeline for one device batch: authorise the stream, classify
- * it against the cursor under the stream's lock, record forks and gaps in the
- * collector's own stream, and commit through the group committer. The answer
- * is built only after the commit returned (an ACK means durable).
+ * it against what the store holds (cursor and open gaps) under the stream's
+ * lock, check its seals, record forks, gaps, late fills and seal failures in
+ * the collector's own stream, and commit through the group committer. The
+ * answer is built only after the commit returned (an ACK means durable).
  */
+
 import { SeclogError } from '@seclog/core';
-import type { DeviceRow, Store, StreamCursor } from '../store/types.js';
-import { classifyBatch, type IngestBatch, type IngestLimits } from './classify.js';
+import type { BatchWrite, DeviceRow, Store, StreamCursor, StreamSeal } from '../store/types.js';
+import { classifyBatch, type IngestBatch, type IngestLimits, type SeqRange } from './classify.js';
 import type { GroupCommitter } from './group-commit.js';
 import { KeyedLock } from './keyed-lock.js';
+import type { OwnEvent } from './own-stream.js';
 import { nowUs, OwnStream, OwnStreamBuilder, zeroCursor } from './own-stream.js';
 import { RateLimiter } from './rate-limit.js';
+import { checkSeals, type SealIssue } from './seal-check.js';
+import { SealVerifierCache, type SealVerifierCacheOptions } from './seal-verifiers.js';
 
 export interface IngestAck {
   acked: { stream: string; seq: number; head: string };
   accepted: number;
   duplicates: number;
+  /** The stream's open gaps after the batch, half-open [from, to): seqs below acked.seq the collector lacks. */
+  gaps: SeqRange[];
 }
 
 export interface CursorView {
   stream: string;
   seq: number;
   head: string;
+  gaps: SeqRange[];
 }
+
+export interface IngestServiceOptions {
+  sealVerifiers?: SealVerifierCacheOptions;
+  /**
+   * A batch of duplicates only commits (to move the device's lastSeenUs) when the stored
+   * last-seen time is at least this old (default 1000 ms): a retry storm then costs no
+   * commit per retry, and `seclog device list` is exact to the second.
+   */
+  seenResolutionMs?: number;
+}
+
+/** Seal failures recorded per batch at most; the last one says how many more there were. */
+const MAX_SEAL_REPORTS = 8;
 
 const hex = (h: Uint8Array): string => Buffer.from(h).toString('hex');
 
@@ -32,13 +53,23 @@ export class IngestService {
   readonly #limits: IngestLimits;
   readonly #lock = new KeyedLock();
   readonly #rate: RateLimiter;
+  readonly #verifiers: SealVerifierCache;
+  readonly #seenResolutionUs: number;
   readonly own: OwnStream;
 
-  constructor(store: Store, committer: GroupCommitter, origin: string, limits: IngestLimits & { perDeviceRatePerSec: number }) {
+  constructor(
+    store: Store,
+    committer: GroupCommitter,
+    origin: string,
+    limits: IngestLimits & { perDeviceRatePerSec: number },
+    options: IngestServiceOptions = {},
+  ) {
     this.#store = store;
     this.#rate = new RateLimiter(limits.perDeviceRatePerSec);
     this.#committer = committer;
     this.#limits = limits;
+    this.#verifiers = new SealVerifierCache(options.sealVerifiers);
+    this.#seenResolutionUs = (options.seenResolutionMs ?? 1000) * 1000;
     this.own = new OwnStream(new OwnStreamBuilder(store, origin), this.#lock, (b) => committer.submit(b));
   }
 
@@ -60,19 +91,41 @@ export class IngestService {
       });
     }
     this.#rate.take(device.id, batch.records.length);
-    return this.#lock.run(`${device.id}\0${batch.stream}`, () => this.#ingestLocked(batch));
+    return this.#lock.run(`${device.id}\0${batch.stream}`, () => this.#ingestLocked(device, batch));
   }
 
-  async #ingestLocked(batch: IngestBatch): Promise<IngestAck> {
+  async #ingestLocked(row: DeviceRow, batch: IngestBatch): Promise<IngestAck> {
     const { device, stream } = batch;
-    const cursor = this.#store.getCursor(device, stream) ?? zeroCursor(device, stream);
-    const c = classifyBatch(batch, cursor, this.#limits, nowUs());
+    const store = this.#store;
+    const cursor = store.getCursor(device, stream) ?? zeroCursor(device, stream);
+    const gaps = cursor.ackedSeq > 0 ? store.listGaps(device, stream) : [];
+    const receivedUs = nowUs();
+    const c = classifyBatch(
+      batch,
+      { cursor, gaps, storedHash: (seq, time) => store.findChainHash(device, stream, seq, time) },
+      this.#limits,
+      receivedUs,
+    );
+    if (c.kind === 'unanchored') {
+      throw new SeclogError(
+        'INGEST_GAP_UNANCHORED',
+        `record ${c.index} (seq ${c.seq}) starts a fill inside the open gap [${c.gap.from}, ${c.gap.to}) of ${stream} that reaches neither end of it`,
+        { index: c.index, field: 'seq', seq: c.seq, gap: c.gap },
+      );
+    }
     if (c.kind !== 'ok') {
       const kind = c.kind === 'fork' ? 'forked' : 'modified';
       await this.own.append({
         name: 'log_integrity_fail',
         input: {
-          attrs: { kind, stream, seq: c.seq, device_id: device, expected_hash: c.expected, actual_hash: c.actual },
+          attrs: {
+            kind,
+            stream,
+            seq: c.seq,
+            device_id: device,
+            ...(c.expected === undefined ? {} : { expected_hash: c.expected }),
+            actual_hash: c.actual,
+          },
           message: `device ${device} stream ${stream} seq ${c.seq}: ${c.kind === 'fork' ? 'fork' : 'broken chain'}, batch refused`,
         },
       });
@@ -86,31 +139,90 @@ export class IngestService {
         actual: c.actual,
       });
     }
-    const work: Promise<unknown>[] = [];
+    const events: OwnEvent[] = [];
     if (c.gap !== undefined) {
       const { from, to } = c.gap;
-      // Submitted before the batch so both usually share one group (one transaction).
-      work.push(
-        this.own.append({
-          name: 'log_gap',
-          input: {
-            attrs: { stream, from_seq: from, to_seq: to - 1, count: to - from, device_id: device },
-            message: `device ${device} stream ${stream}: seq ${from}..${to - 1} missing`,
-          },
-        }),
-      );
+      events.push({
+        name: 'log_gap',
+        input: {
+          attrs: { stream, from_seq: from, to_seq: to - 1, count: to - from, device_id: device },
+          message: `device ${device} stream ${stream}: seq ${from}..${to - 1} missing`,
+        },
+      });
     }
-    if (c.accept.length > 0) work.push(this.#committer.submit({ device, stream, records: c.accept, cursor: c.cursor }));
+    for (const f of c.fills) {
+      const { from, to } = f.filled;
+      events.push({
+        name: 'log_gap_closed',
+        input: {
+          attrs: { stream, from_seq: from, to_seq: to - 1, count: to - from, remaining: f.remaining, device_id: device },
+          message:
+            `device ${device} stream ${stream}: seq ${from}..${to - 1} of the gap ${f.gap.from}..${f.gap.to - 1} arrived` +
+            (f.remaining === 0 ? '; the gap is closed' : `; ${f.remaining} still missing`),
+        },
+      });
+    }
+    let seals: StreamSeal[] = [];
+    const verifier = c.accept.length > 0 ? this.#verifiers.get(row) : undefined;
+    if (verifier !== undefined) {
+      const r = checkSeals({
+        device,
+        stream,
+        checker: verifier,
+        accept: c.accept,
+        ackedSeq: cursor.ackedSeq,
+        gapsBefore: gaps.map((g) => ({ from: g.fromSeq, to: g.toSeq })),
+        gapsAfter: c.gaps,
+        sealBefore: (seq) => store.sealBefore(device, stream, seq),
+        sealAfter: (seq) => store.sealAfter(device, stream, seq),
+        nowMs: receivedUs / 1000,
+      });
+      seals = r.rows;
+      events.push(...sealEvents(device, stream, r.issues));
+    }
+    const ack: IngestAck = { acked: ackedView(c.cursor), accepted: c.accept.length, duplicates: c.duplicates, gaps: c.gaps };
+    if (c.accept.length === 0 && events.length === 0 && row.lastSeenUs !== null && receivedUs - row.lastSeenUs < this.#seenResolutionUs) {
+      return ack; // nothing new, and the device was seen moments ago
+    }
+    const write: BatchWrite = { device, stream, records: c.accept, cursor: c.cursor, seenUs: receivedUs };
+    if (seals.length > 0) write.seals = seals;
+    // Submitted together so that they usually share one group (one transaction).
+    const work: Promise<unknown>[] = [this.#committer.submit(write)];
+    if (events.length > 0) work.push(this.own.append(...events));
     await Promise.all(work);
-    return { acked: view(c.cursor), accepted: c.accept.length, duplicates: c.duplicates };
+    return ack;
   }
 
-  /** The acknowledged seq and head of every stream of `device`, for resume. */
+  /** The acknowledged seq, head and open gaps of every stream of `device`, for resume. */
   cursors(device: string): CursorView[] {
-    return this.#store.listCursors(device).map(view);
+    const gaps = new Map<string, SeqRange[]>();
+    for (const g of this.#store.listGaps(device)) {
+      const list = gaps.get(g.stream) ?? [];
+      list.push({ from: g.fromSeq, to: g.toSeq });
+      gaps.set(g.stream, list);
+    }
+    return this.#store.listCursors(device).map((c) => ({ ...ackedView(c), gaps: gaps.get(c.stream) ?? [] }));
   }
 }
 
-function view(c: StreamCursor): CursorView {
+function ackedView(c: StreamCursor): { stream: string; seq: number; head: string } {
   return { stream: c.stream, seq: c.ackedSeq, head: hex(c.head) };
+}
+
+/** One log_integrity_fail per seal failure, at most MAX_SEAL_REPORTS per batch. */
+function sealEvents(device: string, stream: string, issues: readonly SealIssue[]): OwnEvent[] {
+  const shown = issues.slice(0, MAX_SEAL_REPORTS);
+  return shown.map((s, i) => {
+    const more =
+      i === shown.length - 1 && issues.length > shown.length
+        ? ` (and ${issues.length - shown.length} more seal failures in this batch)`
+        : '';
+    return {
+      name: 'log_integrity_fail',
+      input: {
+        attrs: { kind: s.kind, stream, seq: s.seq, device_id: device, ...(s.epoch === undefined ? {} : { epoch: s.epoch }) },
+        message: `device ${device} stream ${stream} seq ${s.seq}: ${s.kind}: ${s.detail}; stored${more}`,
+      },
+    };
+  });
 }

@@ -5,13 +5,16 @@
  * checkpoint, close the database.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { CollectorConfig } from '../config/schema.js';
 import { buildApp } from '../http/app.js';
 import { GroupCommitter } from '../ingest/group-commit.js';
 import { IngestService } from '../ingest/ingest-service.js';
 import { Integrator } from '../integrate/integrator.js';
-import { ensureFirstAdminToken, type OpenedDataDir, openDataDir } from './data-store.js';
+import { CollectorMetrics } from '../metrics/collector-metrics.js';
+import { LiveFeed, type LiveFeedOptions } from '../query/live-feed.js';
+import { DB_FILE, ensureFirstAdminToken, type OpenedDataDir, openDataDir } from './data-store.js';
 
 export interface Collector {
   readonly app: FastifyInstance;
@@ -19,6 +22,9 @@ export interface Collector {
   readonly committer: GroupCommitter;
   readonly integrator: Integrator;
   readonly ingest: IngestService;
+  /** The live tail's feed (GET /api/v1/events/stream). */
+  readonly feed: LiveFeed;
+  readonly metrics: CollectorMetrics;
   /** The first-run admin token, shown once; undefined on later runs. */
   readonly adminToken: string | undefined;
   /** Starts listening on the configured host and port; resolves to the URL. */
@@ -29,6 +35,10 @@ export interface Collector {
 export interface OpenCollectorOptions {
   /** fastify's logger option (the CLI passes one at config.logLevel; tests none). */
   logger?: boolean | { level: string };
+  /** prom-client's process metrics in /metrics (default true). */
+  processMetrics?: boolean;
+  /** Live tail limits (maxLag, heartbeatMs, pollMs, chunk); tests shorten them. */
+  tail?: Partial<LiveFeedOptions>;
 }
 
 export async function openCollector(config: CollectorConfig, options: OpenCollectorOptions = {}): Promise<Collector> {
@@ -39,9 +49,24 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
       signer: data.key.signer,
       checkpointIntervalMs: config.log.checkpointIntervalMs,
     });
+    const metrics = new CollectorMetrics({
+      store: data.store,
+      integrator,
+      dbPath: join(data.path, DB_FILE),
+      processMetrics: options.processMetrics ?? true,
+    });
+    const feed = new LiveFeed(data.store, options.tail);
     const committer = new GroupCommitter(data.store, {
       windowMs: config.ingest.groupCommitWindowMs,
-      onCommitted: () => integrator.onCommitted(),
+      // The live tail reads committed records from the store; it is told even when integrating failed.
+      onCommitted: () => {
+        try {
+          integrator.onCommitted();
+        } finally {
+          feed.notify();
+        }
+      },
+      observer: metrics.commitObserver,
     });
     const ingest = new IngestService(data.store, committer, data.key.origin, config.ingest);
     const adminToken = ensureFirstAdminToken(data);
@@ -56,6 +81,8 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
       verifierKey: data.key.verifierKey,
       bodyLimitBytes: config.http.bodyLimitBytes,
       accepting: () => accepting,
+      metrics: { registry: metrics, auth: config.http.metricsAuth },
+      feed,
       server: { logger: options.logger ?? false, ...(https ? { https } : {}) },
     });
     let closed: Promise<void> | undefined;
@@ -65,6 +92,8 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
       committer,
       integrator,
       ingest,
+      feed,
+      metrics,
       adminToken,
       listen: () => app.listen({ host: config.http.host, port: config.http.port }),
       close: () => {

@@ -15,6 +15,9 @@
  *   = position: the log order is the commit order.
  */
 import type { Hash, NodeStore, SecurityEvent } from '@seclog/core';
+import type { StreamGap, StreamSeal } from './stream-state.js';
+
+export type { StreamGap, StreamSeal } from './stream-state.js';
 
 export type Role = 'admin' | 'analyst' | 'auditor';
 export type DeviceProfile = 'low' | 'high';
@@ -48,7 +51,7 @@ export interface ApiTokenRow {
 export interface StreamCursor {
   device: string;
   stream: string;
-  /** Highest seq accepted contiguously from the stream's start (0: none). */
+  /** Highest seq stored (0: none). Seqs below it are stored, or missing inside an open gap (listGaps). */
   ackedSeq: number;
   /** Chain hash of record `ackedSeq` (zeros when none). */
   head: Hash;
@@ -72,6 +75,12 @@ export interface BatchWrite {
   records: IncomingRecord[];
   /** The cursor after this batch (the ingest pipeline computed it under the cursor's lock). */
   cursor: StreamCursor;
+  /** The input it came through, for metrics: 'http' when absent; also 'syslog', 'mqtt', 'otlp'. Not stored. */
+  source?: string;
+  /** Seal rows of the stream to upsert by (device, stream, seq) with the batch (ingest read and checked them). */
+  seals?: StreamSeal[];
+  /** Raises the device row's lastSeenUs to this receive time (µs) in the same transaction; no-op for an unknown device. */
+  seenUs?: number;
 }
 
 export interface StoredEvent {
@@ -84,6 +93,47 @@ export interface StoredEvent {
   digest: Hash;
   chainHash: Hash;
   canonical: string;
+}
+
+/**
+ * A query of the event log (Store.queryEvents). Present filters are ANDed; strings match exactly
+ * except `text`. Results come newest first by position (commit order = leaf index), so a page
+ * boundary is one position and pagination is stable while ingest goes on: new events get higher
+ * positions and never shift a page that follows.
+ */
+export interface EventQuery {
+  /** Device time (the record's `time`), µs since the epoch: fromUs inclusive, toUs exclusive. */
+  fromUs?: number;
+  toUs?: number;
+  device?: string;
+  name?: string;
+  outcome?: string;
+  severity?: string;
+  /** actor.ip */
+  ip?: string;
+  /** actor.user */
+  user?: string;
+  /** Free text: a string value of the record (any depth) contains it; ASCII letters match either case. */
+  text?: string;
+  /** Only positions below this (a page's `nextBeforePos`); absent: from the newest. */
+  beforePos?: number;
+  /** Only positions at or above this (the live tail reads forward windows); absent: from 0. */
+  fromPos?: number;
+  /** Events to return, at least 1. */
+  limit: number;
+  /**
+   * The most candidate rows one call may examine, so no query holds the database for long (SQLite
+   * runs on the event loop); a page can then hold fewer than `limit` events, even none, with a
+   * `nextBeforePos` to continue from. Absent: the store's default.
+   */
+  scanLimit?: number;
+}
+
+export interface EventPage {
+  /** Matching events, descending position. */
+  events: StoredEvent[];
+  /** `beforePos` of the next page; undefined when no position below the page can match. */
+  nextBeforePos: number | undefined;
 }
 
 export interface StoredCheckpoint {
@@ -115,11 +165,29 @@ export interface Store {
   // ingest
   getCursor(device: string, stream: string): StreamCursor | undefined;
   listCursors(device: string): StreamCursor[];
+  /** Open gaps of the device's streams (of one stream when given), by stream then fromSeq. */
+  listGaps(device: string, stream?: string): StreamGap[];
+  /**
+   * The chain hash of the stored record `seq` of the stream, looked up with the record's `time`
+   * (SQLite finds it through the device+time index; there is no index on seq). Undefined when no
+   * stored record has that seq and that time.
+   */
+  findChainHash(device: string, stream: string, seq: number, time: string): Hash | undefined;
+  /** The stored seal of the stream with the largest seq below `seq`. */
+  sealBefore(device: string, stream: string, seq: number): StreamSeal | undefined;
+  /** The stored seal of the stream with the smallest seq above `seq`. */
+  sealAfter(device: string, stream: string, seq: number): StreamSeal | undefined;
   /**
    * Commit several batches in ONE durable transaction (group commit); returns each record's position.
+   * Each batch's chained records of its stream must have increasing seqs. A record above the stored
+   * `ackedSeq` may skip seqs: that opens a gap (StreamGap, see stream-state.ts). A record at or below
+   * it is a gap fill and passes only inside a stored open gap, as a run of consecutive seqs that starts
+   * at the gap's fromSeq with `prev = before`, or ends at toSeq − 1 hashing to `after` (or both: the
+   * gap closes); the gap row shrinks or goes in the same transaction (gap-plan.ts).
    * Throws STORE_BATCH_INVALID, and stores nothing of the group, when a batch contradicts the stored
-   * cursor: a record of the batch's stream with a seq at or below the stored `ackedSeq` (a duplicate),
-   * a cursor moving back, or a cursor naming another device or stream than its batch.
+   * state: a record at or below `ackedSeq` outside an open gap (a duplicate), a fill that touches
+   * neither end of its gap or does not chain to it, a cursor moving back, or a cursor naming another
+   * device or stream than its batch.
    * Called inside `transaction()`, it is durable only when that outer transaction commits.
    */
   commitBatches(batches: readonly BatchWrite[]): number[][];
@@ -130,6 +198,10 @@ export interface Store {
   /** The events at positions [fromPos, toPos), in position order (fewer when the range passes the end). */
   readEvents(fromPos: number, toPos: number): StoredEvent[];
   getEvent(pos: number): StoredEvent | undefined;
+  /** One page of the events matching `q` (see EventQuery). Throws STORE_QUERY_INVALID for a malformed query. */
+  queryEvents(q: EventQuery): EventPage;
+  /** The event whose record has this `id` (a UUID, any case); undefined when none. */
+  getEventById(id: string): StoredEvent | undefined;
   /** The Merkle tree's nodes and committed leaf count (the integrator's state), persisted in the same database. */
   nodeStore(): NodeStore;
   /**

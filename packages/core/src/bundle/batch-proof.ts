@@ -71,14 +71,34 @@ export function batchProofNodes(indexes: SortedIndexes, size: number): NodeId[] 
 }
 
 /**
+ * The hash of perfect subtree (level, index) when the caller already folded
+ * it from the same leaves (e.g. a worker thread that read those lines), or
+ * undefined; asked only for subtrees whose every leaf is in the bundle.
+ */
+export type KnownSubtree = (level: number, index: number) => Hash | undefined;
+
+/**
  * MTH(D[0:size]) from the leaves' hashes (leafHashes[32·k ..] for indexes[k])
  * and the proof hashes in batchProofNodes order. The caller has checked that
  * `nodes` has exactly as many hashes as batchProofNodes gives ids.
  */
-export function rootFromBatchProof(indexes: SortedIndexes, leafHashes: Uint8Array, size: number, nodes: readonly Hash[]): Hash {
+export function rootFromBatchProof(
+  indexes: SortedIndexes,
+  leafHashes: Uint8Array,
+  size: number,
+  nodes: readonly Hash[],
+  known?: KnownSubtree,
+): Hash {
   if (size === 0) return emptyRoot();
   let next = 0;
   const walk = (lo: number, hi: number, a: number, b: number): Hash => {
+    const width = hi - lo;
+    // Every leaf of a perfect subtree is here (indexes are sorted and distinct): its hash may be known already.
+    if (known !== undefined && width > 1 && b - a === width && lo % width === 0) {
+      const level = bitLength(width) - 1;
+      const h = 2 ** level === width ? known(level, lo / width) : undefined;
+      if (h !== undefined) return h;
+    }
     if (a === b) {
       // A gap of width w on the right edge is covered by one node per set bit of w; elsewhere by one.
       const count = rangeNodes(lo, hi).length;

@@ -75,6 +75,8 @@ export interface BundleOk {
   readonly ok: true;
   readonly events: number;
   readonly streams: number;
+  /** Devices those streams belong to. */
+  readonly devices: number;
   readonly treeSize: number;
   /** Root hash of the checkpoint, base64. */
   readonly root: string;

@@ -7,16 +7,46 @@
  * options ask for and the bundle lacks) throws instead.
  */
 import { type Hash as CryptoHash, createHash, hash } from 'node:crypto';
+import { SeclogError } from '../errors.js';
+import type { KnownSubtree } from './batch-proof.js';
 import type { BundleVerification, VerifyBundleOptions } from './bundle-result.js';
 import { BundleReader, type LineDigest } from './verify/bundle-reader.js';
 import { conclude } from './verify/conclude.js';
+import type { EventLine } from './verify/event-line.js';
 import { prepareOptions } from './verify/header-check.js';
 
 export interface BundleVerifier {
   /** The next line of the bundle, without its LF. */
   push(line: string): void;
+  /**
+   * The next line, an event line already read by readEventLine (e.g. on a
+   * worker thread, so lines are read in parallel): what push(line) does with
+   * it, without reading it again. Only with a `digest` hook that hashes the
+   * line's bytes itself.
+   */
+  pushRead(read: EventLine | string): void;
+  /** The file's last bytes when they do not end in LF (a cut line, or bytes after the trailer); then end(). */
+  partial(line: string): void;
   /** No more lines: the summary, or the first failure in file order. */
   end(): BundleVerification;
+}
+
+/**
+ * The trailer digest from outside: `add` gets each line before the trailer
+ * (which a byte-level hasher may ignore), `hex` is asked once, when the
+ * trailer line is read, for SHA-256 of every byte before that line.
+ */
+export type BundleLineDigest = LineDigest;
+
+export interface BundleVerifierHooks {
+  readonly digest?: BundleLineDigest;
+  /**
+   * Hashes of perfect subtrees already folded from leaves of lines pushed
+   * with pushRead (by the thread that read them), so the root is rebuilt
+   * from those instead of from every leaf. Asked only for subtrees whose
+   * every leaf is in the bundle, once the lines are in leaf order.
+   */
+  readonly subtree?: KnownSubtree;
 }
 
 /** For lines pushed one by one: fed to one hash in 64 KiB strings, not a call per line. */
@@ -49,9 +79,18 @@ class TextDigest implements LineDigest {
 }
 
 /** An incremental verifier: push lines as they are read (e.g. from a stream), then end(). */
-export function createBundleVerifier(opts: VerifyBundleOptions): BundleVerifier {
-  const reader = new BundleReader(prepareOptions(opts), new IncrementalDigest());
-  return { push: (line) => reader.push(line), end: () => conclude(reader) };
+export function createBundleVerifier(opts: VerifyBundleOptions, hooks: BundleVerifierHooks = {}): BundleVerifier {
+  const external = hooks.digest !== undefined;
+  const reader = new BundleReader(prepareOptions(opts), hooks.digest ?? new IncrementalDigest(), hooks.subtree);
+  return {
+    push: (line) => reader.push(line),
+    pushRead: (read) => {
+      if (!external) throw new SeclogError('BUNDLE_OPTIONS_INVALID', 'pushRead needs a digest hook', { reason: 'digest' });
+      reader.pushRead(read);
+    },
+    partial: (line) => reader.partial(line),
+    end: () => conclude(reader),
+  };
 }
 
 /**

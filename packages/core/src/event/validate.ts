@@ -122,7 +122,7 @@ function checkInteger(out: Issues, path: string, v: unknown, min: number, max: n
 
 function checkEnum(out: Issues, path: string, v: unknown, allowed: readonly string[]): void {
   if (typeof v !== 'string' || !allowed.includes(v)) {
-    out.push({ path, rule: 'enum', message: `must be one of ${allowed.join(', ')} (got ${JSON.stringify(v) ?? typeName(v)})` });
+    out.push({ path, rule: 'enum', message: `must be one of ${allowed.join(', ')} (got ${quoteValue(v)})` });
   }
 }
 
@@ -171,7 +171,7 @@ function checkAttr(out: Issues, path: string, v: unknown, spec: AttrSpec): void 
       }
       if (!checkText(out, path, v, spec.maxBytes ?? LIMITS.fieldBytes)) return;
       if (spec.format === 'ip' && !isIpAddress(v))
-        out.push({ path, rule: 'ip', message: `must be an IPv4 or IPv6 address (got ${JSON.stringify(v)})` });
+        out.push({ path, rule: 'ip', message: `must be an IPv4 or IPv6 address (got ${quoteValue(v)})` });
       if (spec.format === 'sha256-hex' && !SHA256_HEX_RE.test(v))
         out.push({ path, rule: 'sha256-hex', message: 'must be 64 lowercase hex digits' });
       if (spec.format === 'date-time') {
@@ -284,7 +284,11 @@ export function validateEvent(value: unknown, opts: ValidateOptions = {}): Valid
   checkClosed(out, '', r, RECORD_FIELDS);
 
   if (r.v !== 1)
-    out.push({ path: 'v', rule: r.v === undefined ? 'required' : 'const', message: `must be 1 (got ${JSON.stringify(r.v) ?? 'nothing'})` });
+    out.push({
+      path: 'v',
+      rule: r.v === undefined ? 'required' : 'const',
+      message: `must be 1 (got ${r.v === undefined ? 'nothing' : quoteValue(r.v)})`,
+    });
   if (typeof r.id !== 'string')
     out.push({ path: 'id', rule: r.id === undefined ? 'required' : 'type', message: 'must be a UUIDv7 string' });
   else if (!UUIDV7_RE.test(r.id))
@@ -426,4 +430,16 @@ export function formatIssues(issues: readonly ValidationIssue[]): string {
   const shown = issues.slice(0, 10).map((i) => `${i.path || '(record)'}: ${i.rule} (${i.message})`);
   if (issues.length > 10) shown.push(`… and ${issues.length - 10} more`);
   return `invalid event: ${shown.join('; ')}`;
+}
+
+/**
+ * A bounded rendering of an offending value for an error message: scalars as
+ * JSON (strings cut to 80 characters), anything else by its type. Never
+ * JSON.stringify a structure here: a value nested thousands deep would
+ * overflow the stack, and a huge one would be echoed whole.
+ */
+function quoteValue(v: unknown): string {
+  if (typeof v === 'string') return v.length > 80 ? `${JSON.stringify(v.slice(0, 80))}…` : JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  return typeName(v);
 }

@@ -27,8 +27,8 @@ import { LIMITS } from '../event/limits.js';
 import type { ChainedEvent } from '../event/types.js';
 import type { SealFailure } from './seal-result.js';
 
-/** Ring framing per record: length, CRC and seq, as the agent ring stores them. */
-export const RING_FRAME_BYTES = 12;
+/** Ring framing per record: the agent ring's frame header (magic, kind, length, seq, ring id, two CRC-32Cs; docs/agent-ring.md). */
+export const RING_FRAME_BYTES = 28;
 
 /** Default stored size: UTF-8 bytes of the canonical JSON plus the ring frame. */
 export function defaultStoredSize(rec: ChainedEvent): number {

@@ -86,8 +86,15 @@ export interface VerifySealedOptions {
    * content (after worst-case wrap padding). Enables the front_cut check.
    */
   readonly capacityBytes?: number;
-  /** Bytes one record takes in the ring (default: UTF-8 of its canonical JSON + 12 bytes of framing). */
+  /** Bytes one record takes in the ring (default: UTF-8 of its canonical JSON + RING_FRAME_BYTES, 28, of framing). */
   readonly storedSize?: (rec: ChainedEvent) => number;
-  /** The largest stored size of one record (default: the record limit + 12): the slack of one overwrite. */
+  /** The largest stored size of one record (default: the record limit + 28): the slack of one overwrite. */
   readonly maxRecordBytes?: number;
+  /**
+   * The chain hash of each record (hex, by position), when the caller has
+   * already computed and checked them (the collector's store verifier); by
+   * default they are computed from the records. With them, the records need
+   * only the fields the checks read: stream, seq, prev, name, time, attrs.
+   */
+  readonly chainHashes?: readonly (string | null)[];
 }

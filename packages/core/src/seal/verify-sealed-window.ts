@@ -204,7 +204,7 @@ export function verifySealedWindow(checker: SealChecker, records: readonly Chain
     firstEpoch: opts.firstEpoch ?? 0,
     verified: [],
   };
-  const chain = verifyChainHashed(records, windowHashes(records), { stream: w.stream });
+  const chain = verifyChainHashed(records, opts.chainHashes ?? windowHashes(records), { stream: w.stream });
   const limit = chain.ok ? records.length : chain.index;
   // Seals are judged only before the chain's first failure, and only for seqs
   // below it: a forged copy of a seal that claims the failing seq is an

@@ -6,6 +6,7 @@
  * or outside the filter (an edited index reads as either, and the proof's
  * leaf set tells), the stream breaks and gaps, the proof and the trailer.
  */
+import type { KnownSubtree } from '../batch-proof.js';
 import { type BundleFailure, bundleFailure, earlier } from '../bundle-result.js';
 import { checkFormat, EXCLUDED, EXPLANATION, HEADER_PREFIX, type LineKind, lineKind } from '../format.js';
 import {
@@ -16,7 +17,7 @@ import {
   readTrailerLine,
   type TrailerLine,
 } from '../tail-lines.js';
-import { readEventLine } from './event-line.js';
+import { type EventLine, readEventLine } from './event-line.js';
 import { type OpenedHeader, openHeader, type PreparedOptions } from './header-check.js';
 import { KeptEvents } from './kept-events.js';
 import { SealChecks } from './seal-check.js';
@@ -56,9 +57,13 @@ export class BundleReader {
   consistency: (ConsistencyLine & { line: number }) | undefined;
   trailer: (TrailerLine & { line: number; digestOk: boolean }) | undefined;
 
-  constructor(opts: PreparedOptions, digest: LineDigest) {
+  /** Subtree hashes folded elsewhere from the same leaves (BundleVerifierHooks.subtree). */
+  readonly knownSubtree: KnownSubtree | undefined;
+
+  constructor(opts: PreparedOptions, digest: LineDigest, knownSubtree?: KnownSubtree) {
     this.opts = opts;
     this.#digest = digest;
+    this.knownSubtree = knownSubtree;
     this.seals = new SealChecks(opts.sealKeys);
     this.streams = new StreamChecks(this.seals, (pos) => this.kept.chainHash(pos));
   }
@@ -88,8 +93,26 @@ export class BundleReader {
     this.#body(kind, line, n);
   }
 
+  /**
+   * An event line read elsewhere by readEventLine (another thread): the same
+   * as push(line) for a line that claims to be an event, without reading it
+   * again. The caller's LineDigest must account for the line's bytes.
+   */
+  pushRead(read: EventLine | string): void {
+    const n = ++this.lines;
+    if (n === 1) {
+      // A header cannot be pre-read: this is no bundle.
+      checkFormat('');
+      return;
+    }
+    if (this.first?.line === 1 || this.partialLine > 0) return;
+    if (this.phase === 'done') this.#fail(bundleFailure('inserted', n, 'a line after the trailer'));
+    else if (this.phase !== 'events') this.#fail(bundleFailure('inserted', n, 'a event line where none belongs'));
+    else this.#eventRead(read, n);
+  }
+
   #body(kind: LineKind | undefined, line: string, n: number): void {
-    if (kind === 'event' && this.phase === 'events') this.#event(line, n);
+    if (kind === 'event' && this.phase === 'events') this.#eventRead(readEventLine(line), n);
     else if (kind === 'proof' && this.phase === 'events') this.#proofLine(line, n);
     else if (kind === 'consistency' && this.phase !== 'consistency') {
       if (this.phase === 'events') this.#fail(bundleFailure('deleted', n, 'the batch proof line is missing before this line'));
@@ -121,8 +144,7 @@ export class BundleReader {
     this.rangeNext = h.range?.[0] ?? 0;
   }
 
-  #event(line: string, n: number): void {
-    const ev = readEventLine(line);
+  #eventRead(ev: EventLine | string, n: number): void {
     if (typeof ev === 'string') {
       this.unreadable = n;
       this.#fail(bundleFailure('modified', n, ev));

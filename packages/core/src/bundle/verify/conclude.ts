@@ -58,7 +58,7 @@ function checkProof(r: BundleReader, h: OpenedHeader): { failure: BundleFailure 
     ids.length === p.ids.length &&
     ids.every((id, i) => id.level === p.ids[i]?.level && id.index === p.ids[i]?.index)
   ) {
-    const root = rootFromBatchProof(r.kept.indexes(), r.kept.leafHashes(), size, p.hashes);
+    const root = rootFromBatchProof(r.kept.indexes(), r.kept.leafHashes(), size, p.hashes, r.knownSubtree);
     return { failure: null, altered: false, rootOk: equalHashes(root, h.checkpoint.root) };
   }
   const located = intervals === undefined ? null : locateAgainstProof(r.kept, intervals, size, p.line);
@@ -105,6 +105,7 @@ function complete(r: BundleReader, h: OpenedHeader, trailer: NonNullable<BundleR
     ok: true,
     events: count,
     streams: r.streams.count,
+    devices: r.streams.devices,
     treeSize: size,
     root: encodeBase64(h.checkpoint.root),
     origin: h.checkpoint.origin,

@@ -79,6 +79,11 @@ export class StreamChecks {
     return this.#streams.size;
   }
 
+  /** Devices with a stream in the bundle. */
+  get devices(): number {
+    return new Set([...this.#streams.keys()].map((k) => k.slice(0, k.indexOf('\u0000')))).size;
+  }
+
   /**
    * Adds a verified event line (`explains`: taken only as a gap's explanation); returns a seal
    * failure (reported at once), else null.

@@ -1,0 +1,176 @@
+/**
+ * Group commit: many callers wait for durability, one fdatasync serves them
+ * all. While an fsync runs (in the libuv pool), appends go on; when it
+ * returns, everyone whose record it covered is resolved, and if others are
+ * waiting the next fsync starts at once, covering everything appended
+ * meanwhile. So under load the number of fsyncs per second is bounded by the
+ * disk, not by the number of events.
+ *
+ * Two urgencies: `durable(seq)` starts an fsync as soon as the current
+ * synchronous burst of appends ends (a microtask), for critical events;
+ * `soon(ms)` makes sure one starts within `ms`, for the rest. Which class an
+ * event belongs to is the logger's decision.
+ */
+import { SeclogError } from '@seclog/core';
+
+/** What the store does around one fsync; see RingStore. */
+export interface CommitTarget {
+  /** Called on the main thread right before fdatasync: returns the seq the fsync will cover (everything appended so far). */
+  beginSync(): number;
+  fsync(cb: (err: Error | null) => void): void;
+  /** Called when the fsync that began with `seq` finished without error. */
+  endSync(seq: number): void;
+}
+
+interface Waiter {
+  seq: number;
+  /** performance.now() by which an fsync covering it must have started. */
+  deadline: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export class GroupCommit {
+  readonly #target: CommitTarget;
+  #durableSeq = 0;
+  #waiters: Waiter[] = [];
+  #running = false;
+  #queued = false;
+  #timer: NodeJS.Timeout | null = null;
+  #timerAt = Number.POSITIVE_INFINITY;
+  #idle: (() => void)[] = [];
+  /** fsyncs completed; for stats and the bench. */
+  fsyncs = 0;
+
+  constructor(target: CommitTarget, durableSeq: number) {
+    this.#target = target;
+    this.#durableSeq = durableSeq;
+  }
+
+  get durableSeq(): number {
+    return this.#durableSeq;
+  }
+
+  /** A synchronous sync made `seq` durable. */
+  noteDurable(seq: number): void {
+    if (seq > this.#durableSeq) this.#durableSeq = seq;
+    this.#release(null);
+  }
+
+  /** Resolves when record `seq` is on disk; the fsync starts right after the current burst of appends. */
+  durable(seq: number): Promise<void> {
+    return this.soon(seq, 0);
+  }
+
+  /** Resolves when record `seq` is on disk, with an fsync started within `maxDelayMs`. */
+  soon(seq: number, maxDelayMs: number): Promise<void> {
+    if (seq <= this.#durableSeq) return Promise.resolve();
+    const deadline = maxDelayMs <= 0 ? 0 : performance.now() + maxDelayMs;
+    const p = new Promise<void>((resolve, reject) => {
+      this.#waiters.push({ seq, deadline, resolve, reject });
+    });
+    this.#schedule(deadline);
+    return p;
+  }
+
+  /** Resolves when no fsync is running or queued (before closing the file). */
+  whenIdle(): Promise<void> {
+    if (!this.#running && !this.#queued) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  cancelTimer(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+  }
+
+  /** Reject every waiter (the store is closing without syncing them). */
+  abandon(err: Error): void {
+    this.cancelTimer();
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const x of w) x.reject(err);
+  }
+
+  /** Make sure an fsync starts by `deadline` (0: right after the current burst). While one runs, its completion reschedules. */
+  #schedule(deadline: number): void {
+    if (this.#running) return;
+    if (deadline === 0) {
+      if (this.#queued) return;
+      this.cancelTimer();
+      this.#queued = true;
+      // A microtask, not at once: every append of the current synchronous burst joins this fsync.
+      queueMicrotask(() => {
+        this.#queued = false;
+        this.#kick();
+      });
+      return;
+    }
+    if (this.#queued || deadline >= this.#timerAt) return;
+    this.cancelTimer();
+    this.#timerAt = deadline;
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = null;
+        this.#timerAt = Number.POSITIVE_INFINITY;
+        this.#kick();
+      },
+      Math.max(0, deadline - performance.now()),
+    );
+    // Not unref()'d: someone awaits this fsync, and the timer lives at most maxDelayMs.
+  }
+
+  #kick(): void {
+    if (this.#running || this.#waiters.length === 0) {
+      this.#notifyIdle();
+      return;
+    }
+    this.cancelTimer();
+    this.#running = true;
+    let seq: number;
+    try {
+      seq = this.#target.beginSync();
+    } catch (err) {
+      this.#running = false;
+      this.#release(err as Error);
+      this.#notifyIdle();
+      return;
+    }
+    this.#target.fsync((err) => {
+      this.#running = false;
+      if (err === null) {
+        this.fsyncs++;
+        this.#target.endSync(seq);
+        if (seq > this.#durableSeq) this.#durableSeq = seq;
+        this.#release(null);
+      } else {
+        this.#release(new SeclogError('AGENT_RING_IO', `fdatasync of the ring failed: ${err.message}`, {}, { cause: err }), seq);
+      }
+      // Those who arrived during this fsync form the next group, at the earliest deadline among them.
+      if (this.#waiters.length > 0) {
+        let earliest = Number.POSITIVE_INFINITY;
+        for (const w of this.#waiters) if (w.deadline < earliest) earliest = w.deadline;
+        this.#schedule(earliest);
+      } else this.#notifyIdle();
+    });
+  }
+
+  /** Resolve the waiters now durable; with an error, reject those the failed fsync was to cover. */
+  #release(err: Error | null, upTo = Number.POSITIVE_INFINITY): void {
+    const keep: Waiter[] = [];
+    for (const w of this.#waiters) {
+      if (err !== null && w.seq <= upTo) w.reject(err);
+      else if (err === null && w.seq <= this.#durableSeq) w.resolve();
+      else keep.push(w);
+    }
+    this.#waiters = keep;
+  }
+
+  #notifyIdle(): void {
+    if (this.#running || this.#queued) return;
+    const idle = this.#idle;
+    this.#idle = [];
+    for (const f of idle) f();
+  }
+}
