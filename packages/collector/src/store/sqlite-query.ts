@@ -13,8 +13,11 @@
  *  1. keyed: device or ip given (indexes ending in time_us). Count the key's
  *     entries in the time window and position range, index only, capped at
  *     20 × scanLimit; the smaller count under the cap wins. Its newest
- *     scanLimit positions are sorted out of the index and the other filters
- *     checked on those rows only.
+ *     positions are sorted out of the index and the other filters checked on
+ *     those rows only.
+ *  1b. by hours: else a time window of up to 48 hours is read from the hour
+ *     index (time ÷ 1 h, pos, time), bucket by bucket in position order, the
+ *     buckets' newest candidates merged.
  *  2. walk: otherwise, positions are walked downwards through the table
  *     itself, checking every filter on each row, over at most scanLimit
  *     positions (name and user have no index: docs/query.md says why).
@@ -40,6 +43,8 @@ export const QUERY_LIMITS = Object.freeze({
   scanLimit: 10_000,
   /** A device or ip with up to this many times scanLimit entries in the window is read through its index (sorted). */
   keyedCapFactor: 20,
+  /** A time window of up to this many hours (with no device or ip to go by) is read from the hour index, bucket by bucket. */
+  maxMergedHours: 48,
   /** Hour buckets the time pruning visits before it gives up and walks the whole range. */
   maxHourBuckets: 10_000,
 });
@@ -48,11 +53,12 @@ export const HOUR_US = 3_600_000_000;
 
 const COLS = 'pos, device, stream, seq, received_us AS receivedUs, digest, chain_hash AS chainHash, canonical';
 
-/** Filters with an index ending in time_us: an equality plus a time range is one index range. */
+/** Filters with an index ending in time_us: the key plus a time window is one index range. */
 const KEYED = [
-  { key: 'device', column: 'device', index: 'events_device_time' },
-  { key: 'ip', column: 'actor_ip', index: 'events_actor_ip_time' },
+  { key: 'device', index: 'events_device_time' },
+  { key: 'ip', index: 'events_actor_ip_time' },
 ] as const;
+type Keyed = (typeof KEYED)[number];
 
 /** Filters a keyed index cannot check by itself. */
 const RESIDUAL = ['device', 'ip', 'name', 'outcome', 'severity', 'user', 'text'] as const;
@@ -137,6 +143,9 @@ export class SqliteEventQuery {
     const params = this.#params(q, range);
     const keyed = this.#pickKeyed(q, params, scanLimit * QUERY_LIMITS.keyedCapFactor);
     if (keyed !== undefined) return this.#keyed(q, params, keyed, scanLimit);
+    if (q.fromUs !== undefined && q.toUs !== undefined && q.toUs - q.fromUs <= QUERY_LIMITS.maxMergedHours * HOUR_US) {
+      return this.#byHours(q, params, scanLimit);
+    }
     if (q.fromUs !== undefined || q.toUs !== undefined) {
       const narrowed = this.#narrowByHour(q.fromUs, q.toUs, range);
       if (narrowed === undefined) return { events: [], nextBeforePos: undefined };
@@ -186,15 +195,17 @@ export class SqliteEventQuery {
    * the cap a key is common enough that walking the table finds its rows quickly, and sorting all
    * its entries would cost more than the walk.
    */
-  #pickKeyed(q: EventQuery, params: Params, cap: number): { k: (typeof KEYED)[number]; count: number } | undefined {
-    let best: { k: (typeof KEYED)[number]; count: number } | undefined;
+  #pickKeyed(q: EventQuery, params: Params, cap: number): { k: Keyed; count: number } | undefined {
+    let best: { k: Keyed; count: number } | undefined;
     for (const k of KEYED) {
       if (q[k.key] === undefined) continue;
       const sql = `SELECT count(*) FROM (SELECT 1 FROM events INDEXED BY ${k.index} WHERE ${keyedWhere(q, k)} LIMIT @cap)`;
+      // A later key only matters if it has fewer entries than the best so far: count no further.
+      const limit = best === undefined ? cap : best.count;
       const count = this.#stmt(sql)
         .pluck()
-        .get({ ...pick(params, k.key, 'lo', 'hi', 'fromUs', 'toUs'), cap }) as number;
-      if (count < cap && (best === undefined || count < best.count)) best = { k, count };
+        .get({ ...keyedParams(params), cap: limit }) as number;
+      if (count < limit) best = { k, count };
     }
     return best;
   }
@@ -204,22 +215,53 @@ export class SqliteEventQuery {
    * read), the other filters checked on those rows. Without other filters the newest limit + 1
    * are all a page needs; with them, up to scanLimit candidates are examined.
    */
-  #keyed(q: EventQuery, params: Params, { k, count }: { k: (typeof KEYED)[number]; count: number }, scanLimit: number): EventPage {
+  #keyed(q: EventQuery, params: Params, { k, count }: { k: Keyed; count: number }, scanLimit: number): EventPage {
     const residual = RESIDUAL.some((f) => f !== k.key && q[f] !== undefined);
     const take = residual ? scanLimit : q.limit + 1;
     const candidates = `SELECT pos FROM events INDEXED BY ${k.index} WHERE ${keyedWhere(q, k)} ORDER BY pos DESC`;
     const sql =
       `SELECT ${COLS} FROM events NOT INDEXED WHERE pos IN (${candidates} LIMIT @take)` +
       ` AND ${this.#conditions(q).join(' AND ')} ORDER BY pos DESC LIMIT @limit`;
-    const rows = this.#stmt(sql).all({ ...params, take }) as StoredEvent[];
+    const rows = this.#stmt(sql).all({ ...params, ...keyedParams(params), take }) as StoredEvent[];
     let floor: number | undefined;
     if (count > take && rows.length <= q.limit) {
       // Not every candidate was examined: go on below the last one that was.
       floor = this.#stmt(`${candidates} LIMIT 1 OFFSET @skip`)
         .pluck()
-        .get({ ...pick(params, k.key, 'lo', 'hi', 'fromUs', 'toUs'), skip: take - 1 }) as number;
+        .get({ ...keyedParams(params), skip: take - 1 }) as number;
     }
     return this.#page(q, rows, floor);
+  }
+
+  /**
+   * A bounded time window: the newest candidates of each hour bucket it touches, read from the hour
+   * index in position order (index only, no sort, time checked in the index), merged; the other
+   * filters are checked on those rows. Without other filters the newest limit + 1 are all a page
+   * needs; with them, up to scanLimit candidates are examined.
+   */
+  #byHours(q: EventQuery, params: Params, scanLimit: number): EventPage {
+    const from = q.fromUs as number;
+    const to = q.toUs as number;
+    const take = RESIDUAL.some((f) => q[f] !== undefined) ? scanLimit : q.limit + 1;
+    const last = Math.trunc((to - 1) / HOUR_US);
+    const perBucket = this.#stmt(
+      `SELECT pos FROM events INDEXED BY events_time_hour WHERE ${HOUR} = @b AND ${IN_WINDOW} AND pos >= @lo AND pos < @hi ORDER BY pos DESC LIMIT @take`,
+    ).pluck();
+    let candidates: number[] = [];
+    let truncated = false;
+    for (let b = Math.trunc(from / HOUR_US); b <= last; ) {
+      const h = this.#stmt(HOUR_NEXT).pluck().get(b, last) as number | undefined;
+      if (h === undefined) break;
+      const got = perBucket.all({ b: h, from, to, lo: params.lo as number, hi: params.hi as number, take }) as number[];
+      if (got.length === take) truncated = true;
+      candidates = mergeDesc(candidates, got, take);
+      b = h + 1;
+    }
+    if (candidates.length === 0) return { events: [], nextBeforePos: undefined };
+    const sql = `SELECT ${COLS} FROM events NOT INDEXED WHERE pos IN (SELECT value FROM json_each(@candidates)) AND ${this.#conditions(q).join(' AND ')} ORDER BY pos DESC LIMIT @limit`;
+    const rows = this.#stmt(sql).all({ ...params, candidates: JSON.stringify(candidates) }) as StoredEvent[];
+    // When some bucket had more, positions below the last candidate are still unexamined.
+    return this.#page(q, rows, truncated && candidates.length === take ? (candidates.at(-1) as number) : undefined);
   }
 
   /** Walks positions downwards from `hi` over at most scanLimit of them, checking every filter on each row. */
@@ -286,11 +328,27 @@ export class SqliteEventQuery {
 }
 
 /** The conditions a keyed index answers by itself: its key, the time window, the position range. */
-function keyedWhere(q: EventQuery, k: (typeof KEYED)[number]): string {
-  const where = [`${k.column} = @${k.key}`, 'pos >= @lo', 'pos < @hi'];
+function keyedWhere(q: EventQuery, k: Keyed): string {
+  const where = [k.key === 'device' ? 'device = @device' : 'actor_ip = @ip', 'pos >= @lo', 'pos < @hi'];
   if (q.fromUs !== undefined) where.push('time_us >= @fromUs');
   if (q.toUs !== undefined) where.push('time_us < @toUs');
   return where.join(' AND ');
+}
+
+function keyedParams(p: Params): Params {
+  return pick(p, 'device', 'ip', 'lo', 'hi', 'fromUs', 'toUs');
+}
+
+/** The `n` largest of two descending lists, descending. */
+function mergeDesc(a: number[], b: number[], n: number): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < n && (i < a.length || j < b.length)) {
+    if (j >= b.length || (i < a.length && (a[i] as number) > (b[j] as number))) out.push(a[i++] as number);
+    else out.push(b[j++] as number);
+  }
+  return out;
 }
 
 function pick(p: Params, ...keys: string[]): Params {

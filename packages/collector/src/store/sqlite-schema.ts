@@ -132,8 +132,9 @@ UPDATE devices SET seal_t0_ms = created_us / 1000,
  *
  * Kept: device+time and ip+time, the queries of DESIGN.md §7. Added:
  * - (time ÷ 1 h, pos, time): inserts land at the end of the current hour; a
- *   time window without device or ip narrows its walk to the positions its
- *   hours span, exactly at its edges (the time is in the index). Nearly free.
+ *   time window without device or ip is read from it bucket by bucket in
+ *   position order (the time is in the index), or, over 48 hours, narrows
+ *   the walk to the positions its hours span. Nearly free.
  * - the record id, grouped by blocks of 4,096 positions, so inserts stay in
  *   the newest block (a lookup seeks once per block). The id is cut out of
  *   the canonical JSON with instr/substr rather than json_extract, 3–4 µs a
