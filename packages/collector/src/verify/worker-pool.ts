@@ -10,13 +10,11 @@
  * start-up), or else started through tsx's loader. Built, it is the .js
  * beside this one.
  */
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { SeclogError } from '@seclog/core';
 import type { ChunkTask } from './chunk-check.js';
+import { bundleSourceEntry } from './source-bundle.js';
 
 export type WorkerRequest =
   | { id: number; type: 'open'; db: string; sealed: string[] }
@@ -42,30 +40,10 @@ let sourceEntry: Promise<string> | undefined;
 function bundleSourceWorker(): Promise<string> {
   sourceEntry ??= (async () => {
     const target = fileURLToPath(new URL('./verify-worker.ts', import.meta.url));
-    try {
-      const esbuild = await import('esbuild');
-      const repo = fileURLToPath(new URL('../../../../', import.meta.url));
-      const dir = mkdtempSync(join(tmpdir(), 'seclog-verify-worker-'));
-      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-      // Packages stay external and resolve through a node_modules link beside the bundle.
-      symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'junction');
-      const outfile = join(dir, 'verify-worker.mjs');
-      await esbuild.build({
-        entryPoints: [target],
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node20',
-        outfile,
-        packages: 'external',
-        alias: { '@seclog/core': join(repo, 'packages/core/src/index.ts') },
-        logLevel: 'warning',
-      });
-      return `import(${JSON.stringify(pathToFileURL(outfile).href)});`;
-    } catch {
-      const tsx = import.meta.resolve('tsx/esm/api');
-      return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(target).href)}); });`;
-    }
+    const outfile = await bundleSourceEntry(target, 'verify-worker').catch(() => undefined);
+    if (outfile !== undefined) return `import(${JSON.stringify(pathToFileURL(outfile).href)});`;
+    const tsx = import.meta.resolve('tsx/esm/api');
+    return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(target).href)}); });`;
   })();
   return sourceEntry;
 }

@@ -10,44 +10,19 @@
  * through tsx.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleSourceEntry } from '../../src/verify/source-bundle.js';
 
 const entry = fileURLToPath(new URL('./collector-child.ts', import.meta.url));
-const repo = fileURLToPath(new URL('../../../../', import.meta.url));
 
 let launcher: Promise<string[]> | undefined;
 
 /** The node arguments that run the child entry: its bundle, or tsx on the source. */
 function childLauncher(): Promise<string[]> {
-  launcher ??= (async () => {
-    try {
-      const esbuild = await import('esbuild');
-      const dir = mkdtempSync(join(tmpdir(), 'seclog-child-'));
-      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-      symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'junction');
-      const outfile = join(dir, 'collector-child.mjs');
-      await esbuild.build({
-        entryPoints: [entry],
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node20',
-        outfile,
-        packages: 'external',
-        alias: {
-          '@seclog/core': join(repo, 'packages/core/src/index.ts'),
-          '@seclog/detect': join(repo, 'packages/detect/src/index.ts'),
-        },
-        logLevel: 'warning',
-      });
-      return [outfile];
-    } catch {
-      return tsxLauncher();
-    }
-  })();
+  launcher ??= bundleSourceEntry(entry, 'collector-child').then(
+    (outfile) => (outfile === undefined ? tsxLauncher() : [outfile]),
+    () => tsxLauncher(),
+  );
   return launcher;
 }
 
