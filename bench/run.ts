@@ -8,6 +8,8 @@ const groups: Record<string, () => Promise<{ run: () => Promise<void> | void }>>
   integrity: () => import('./integrity.js'),
   verify: () => import('./verify.js'),
   query: () => import('./query.js'),
+  detect: () => import('./detect.js'),
+  agent: () => import('./agent.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -14,6 +14,17 @@ export { typedFieldsOf } from './api/field-names.js';
 export { renderTypedEventsSource } from './api/render-types.js';
 export type { EventCall, FieldsOf, TypedMethod } from './api/typed-methods.js';
 export { buildEventInput, hasTypedMethod, installTypedEvents, typedMethod, typedMethods } from './api/typed-methods.js';
+// the logger: SecurityLogger.open(config) (docs/agent.md)
+export type {
+  DeviceFileFields,
+  LoggerConfig,
+  LoggerLocalOptions,
+  LoggerShipOptions,
+  LoggerTimeOptions,
+} from './logger/logger-config.js';
+export type { CloseOptions, LoggerStatus, Receipt } from './logger/logger-types.js';
+export { RingShipSource } from './logger/ring-source.js';
+export { SecurityLogger } from './logger/security-logger.js';
 // policy: event classes, the user opt-out, profile overrides
 export type { EventClass } from './policy/event-class.js';
 export {

@@ -6,6 +6,7 @@ import { registerDeviceCommand } from './commands/device.js';
 import { registerEventsCommand } from './commands/events.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerQueryCommand } from './commands/query.js';
+import { registerRulesCommand } from './commands/rules.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTailCommand } from './commands/tail.js';
 import { registerTokenCommand } from './commands/token.js';
@@ -33,6 +34,7 @@ export function createProgram(): Command {
   registerVerifyCommand(program);
   registerValidateCommand(program);
   registerConvertCommand(program);
+  registerRulesCommand(program);
   program.addHelpText('after', '\nExit codes: 0 ok, 1 check failed or integrity violation, 2 usage or I/O error.\nDocs: docs/README.md');
   return program;
 }

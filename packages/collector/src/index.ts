@@ -9,10 +9,15 @@ export type { ConfigIssue } from './config/issues.js';
 export { CONFIG_LEAVES, envVarFor } from './config/key-paths.js';
 export type { ConfigFlags, LoadConfigOptions } from './config/load.js';
 export { DEFAULT_CONFIG_FILE, loadConfig, readConfigFile } from './config/load.js';
-export type { CollectorConfig, LogLevel, TlsConfig } from './config/schema.js';
+export type { CollectorConfig, LogLevel, NotifyChannelConfig, NotifyConfig, TlsConfig } from './config/schema.js';
 export { CollectorConfigSchema, LOG_LEVELS } from './config/schema.js';
 // defaults and configuration
 export { COLLECTOR_DEFAULTS, isLoopbackHost } from './defaults.js';
+// detection: rules, alerts and triage in the collector (issue F items 2, 4)
+export type { DetectionServiceOptions, DetectionStats } from './detect/detection-service.js';
+export { DetectionService } from './detect/detection-service.js';
+export type { Detection, OpenDetectionOptions } from './detect/open-detection.js';
+export { openDetection } from './detect/open-detection.js';
 // enrolment and API tokens (issue C item 2)
 export type { DeviceFile, EnrolContext } from './enrol/enrol.js';
 export { addDevice, createApiToken, listDevices, ROLES, revokeDevice, sealPolicyOf, tokenHashBytes } from './enrol/enrol.js';
@@ -48,6 +53,26 @@ export { constantTimeEqual, hashToken, newToken, TOKEN_PREFIXES, tokenPrefix, ve
 export type { CollectorMetricsOptions } from './metrics/collector-metrics.js';
 export { CollectorMetrics } from './metrics/collector-metrics.js';
 export type { MetricsAuth } from './metrics/metrics-route.js';
+// notifications (issue F item 5)
+export type { ChannelContext } from './notify/channels/channel-config.js';
+export { createChannels, notifyConfigIssues } from './notify/channels/channel-config.js';
+export type { SignatureCheck } from './notify/channels/webhook-signature.js';
+export { signWebhook, verifyWebhookSignature } from './notify/channels/webhook-signature.js';
+export { DEAD_LETTER_EVENT } from './notify/dead-letters.js';
+export { noticeFromAlert } from './notify/notice.js';
+export type { NotifierOptions } from './notify/notifier.js';
+export { Notifier } from './notify/notifier.js';
+export type {
+  AlertNotice,
+  Channel,
+  ChannelType,
+  Delivery,
+  DeliveryOutcome,
+  NotifyLogger,
+  NotifyObserver,
+  OwnEventSink,
+  SendResult,
+} from './notify/types.js';
 // query and live tail (issue C item 6)
 export type { FeedSink, LiveFeedOptions } from './query/live-feed.js';
 export { LIVE_FEED_DEFAULTS, LiveFeed } from './query/live-feed.js';
@@ -62,6 +87,9 @@ export { SQLITE_MIGRATIONS } from './store/sqlite-schema.js';
 export type { SqliteSettings, SqliteStoreOptions } from './store/sqlite-store.js';
 export { openSqliteStore, SQLITE_STORE_DEFAULTS, SqliteStore } from './store/sqlite-store.js';
 export type {
+  AlertResolution,
+  AlertStatus,
+  AlertStore,
   ApiTokenRow,
   BatchWrite,
   DeviceProfile,
@@ -69,13 +97,21 @@ export type {
   EventPage,
   EventQuery,
   IncomingRecord,
+  OutboxCounts,
+  OutboxInsert,
+  OutboxOutcome,
+  OutboxRow,
+  OutboxState,
   Role,
   Store,
+  StoredAlert,
+  StoredAlertTransition,
   StoredCheckpoint,
   StoredEvent,
   StreamCursor,
   StreamGap,
   StreamSeal,
+  TransactionOptions,
 } from './store/types.js';
 // verify (issue C item 7)
 export type { StoreFailure, StoreFailureKind, StoreFailureTarget, StoreSummary, StoreVerification } from './verify/store-result.js';

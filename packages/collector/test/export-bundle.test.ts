@@ -6,7 +6,8 @@ import { type BundleFailure, type ChainedEvent, decodeEventSyslog, fromEcs, from
 import { exportEvents } from '../src/export/export-events.js';
 import { openDataDir } from '../src/server/data-store.js';
 import { verifyBundleFile } from '../src/verify/verify-bundle-file.js';
-import { type Fixture, makeFixture } from './verify-fixtures.js';
+import { verifyDataDir } from '../src/verify/verify-store.js';
+import { type Fixture, makeFixture, sealedRecords, withCollector } from './verify-fixtures.js';
 
 let fx: Fixture;
 before(async () => {
@@ -163,4 +164,45 @@ test('name and receive-time selections make bundles that verify and hold exactly
   // Everything in the window, and outside it only log_gap explanations.
   assert.equal(got.filter((e) => e.receivedUs >= fromUs && e.receivedUs < toUs).length, inWindow);
   assert.ok(got.every((e) => (e.receivedUs >= fromUs && e.receivedUs < toUs) || e.record.name === 'log_gap'));
+});
+
+test('a gap filled late (the fill’s leaves come after the records beyond the gap) exports and verifies', async () => {
+  const base = await withCollector(async (c) => {
+    const file = c.enrol('late-fill', 'high');
+    const recs = sealedRecords(file, 30);
+    for (const [from, to] of [
+      [0, 10],
+      [20, 30],
+      [10, 15],
+      [15, 20],
+    ] as const) {
+      const res = await c.send(file, recs.slice(from, to));
+      assert.equal(res.status, 200, res.body);
+    }
+  });
+  try {
+    const dd = await openDataDir(base.dataDir);
+    const out = join(base.root, 'late.bundle');
+    try {
+      await exportEvents({ store: dd.store, verifierKey: dd.key.verifierKey, record: dd.enrol.record }, { selection: {}, out, actor: 't' });
+    } finally {
+      dd.close();
+    }
+    for (const workers of [0, 2]) {
+      const v = await verifyBundleFile(out, { workers });
+      assert.equal(v.result.ok, true, JSON.stringify(v.result));
+      const store = await verifyDataDir(base.dataDir, { workers });
+      assert.equal(store.ok, true, JSON.stringify(store));
+    }
+    // A fill that does not chain is still caught: swap two filled records' positions in the file.
+    const lines = readFileSync(out, 'utf8').split('\n');
+    const at = lines.findIndex((l) => l.includes('"seq":12,'));
+    assert.ok(at > 0);
+    [lines[at], lines[at + 1]] = [lines[at + 1]!, lines[at]!];
+    writeFileSync(out, lines.join('\n'));
+    const bad = await verifyBundleFile(out, { workers: 0 });
+    assert.equal(bad.result.ok, false);
+  } finally {
+    base.cleanup();
+  }
 });

@@ -87,3 +87,47 @@ test('restart catches up from the tree size to the event count', async () => {
   assert.equal(integrator.start().treeSize, before + 1);
   assert.equal(integrator.lag(), 0);
 });
+
+test('close() leaves no checkpoint timer to fire on the closed store', async () => {
+  const errors: unknown[] = [];
+  const onError = (err: unknown) => errors.push(err);
+  process.on('uncaughtException', onError);
+  try {
+    const t2 = await startTestCollector({ log: { checkpointIntervalMs: 20 } });
+    // Committed outside the group committer, so stop() is what integrates them (and used to re-arm the timer).
+    t2.enrol('late-1');
+    const before = t2.c.integrator.size;
+    await t2.cleanup();
+    await new Promise((r) => setTimeout(r, 120));
+    assert.ok(t2.c.integrator.size > before, 'stop() integrated the pending records');
+    assert.deepEqual(errors, []);
+  } finally {
+    process.off('uncaughtException', onError);
+  }
+});
+
+test('leaves of batches the group committer wrote come from memory, not read back, and equal a fresh tree', async () => {
+  const d = t.enrol('mem-1');
+  t.c.integrator.integrate(); // the enrolment's own-stream records, committed outside the group committer
+  const s = t.c.data.store;
+  const read = s.readEvents.bind(s);
+  let rowsRead = 0;
+  s.readEvents = (from, to) => {
+    const rows = read(from, to);
+    rowsRead += rows.length;
+    return rows;
+  };
+  try {
+    const recs = deviceChain('mem-1', 60);
+    await ingest(d.token, 'mem-1', recs.slice(0, 30));
+    await ingest(d.token, 'mem-1', recs.slice(30));
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    s.readEvents = read;
+  }
+  assert.equal(rowsRead, 0);
+  assert.equal(t.c.integrator.size, s.eventCount());
+  const fresh = createMerkleTree();
+  fresh.appendLeaves(s.readEvents(0, s.eventCount()).map(storedLeafData));
+  assert.ok(equalHashes(fresh.root(), t.c.integrator.tree.root()));
+});

@@ -101,6 +101,14 @@ function getAt(root: unknown, path: Path): unknown {
   return path.reduce<unknown>((n, k) => (n as Record<string | number, unknown>)[k], root);
 }
 const allPaths = paths(valid);
+/** A `__proto__` key or a `constructor` object with `prototype`: the body parser refuses these whole (prototype poisoning). */
+function poisoning(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  return Object.entries(v).some(
+    ([k, x]) =>
+      k === '__proto__' || (k === 'constructor' && typeof x === 'object' && x !== null && Object.hasOwn(x, 'prototype')) || poisoning(x),
+  );
+}
 
 test('a value of the wrong type at every level → HTTP_BODY_INVALID (batch) or INGEST_RECORD_INVALID naming the record', async () => {
   // Every path at least once, then random ones.
@@ -113,7 +121,10 @@ test('a value of the wrong type at every level → HTTP_BODY_INVALID (batch) or 
         fc.pre(jsonType(replacement) !== jsonType(getAt(valid, path)));
         seen.add(path.join('.'));
         const body = JSON.stringify(replaceAt(valid, path, replacement));
-        if (path[0] !== 'records' || path.length === 1) {
+        if (poisoning(replacement)) {
+          const details = await expectRefused({ body }, 'HTTP_BODY_INVALID');
+          assert.equal(details.reason, 'prototype_key');
+        } else if (path[0] !== 'records' || path.length === 1) {
           await expectRefused({ body }, 'HTTP_BODY_INVALID');
         } else {
           const details = await expectRefused({ body }, 'INGEST_RECORD_INVALID');
@@ -126,6 +137,22 @@ test('a value of the wrong type at every level → HTTP_BODY_INVALID (batch) or 
     runs(1200),
   );
   assert.ok(seen.size > allPaths.length * 0.9, `${seen.size} of ${allPaths.length} paths tried`);
+});
+
+test('prototype-poisoning keys anywhere → 400 HTTP_BODY_INVALID that says so (seed 1399455792 found {"__proto__": ""})', async () => {
+  for (const bad of ['{"__proto__":""}', '{"a":[{"__proto__":{}}]}', '{"constructor":{"prototype":{"x":1}}}']) {
+    const body = validJson.replace('"mono_ms":', `"mono_ms":${bad},"x_mono_ms":`);
+    const details = await expectRefused({ body }, 'HTTP_BODY_INVALID');
+    assert.equal(details.reason, 'prototype_key');
+  }
+  // A key merely named constructor is data, not an attack.
+  const res = await t.c.app.inject({
+    method: 'POST',
+    url: '/api/v1/ingest',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    payload: validJson.replace('"mono_ms":', '"mono_ms":{"constructor":1},"x_mono_ms":'),
+  });
+  assert.equal((res.json() as { error: { code: string } }).error.code, 'INGEST_RECORD_INVALID');
 });
 
 test('huge strings → INGEST_RECORD_INVALID, HTTP_BODY_INVALID (batch fields) or 413 over the body limit', async () => {

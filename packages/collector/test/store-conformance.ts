@@ -11,7 +11,9 @@ import type { Hash, SecurityEvent } from '@seclog/core';
 import { canonicalize, chainHash, createMerkleTree, hashLeaf, toHash } from '@seclog/core';
 import fc from 'fast-check';
 import type { BatchWrite, DeviceRow, IncomingRecord, Store, StoredCheckpoint } from '../src/store/types.js';
+import { describeAlertStoreConformance } from './store-alerts-conformance.js';
 import { describeIngestStateConformance } from './store-ingest-conformance.js';
+import { describeOutboxConformance } from './store-outbox-conformance.js';
 import { describeQueryConformance } from './store-query-conformance.js';
 
 export interface StoreFixture {
@@ -502,6 +504,32 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
           assert.deepEqual([store.getMeta('outer'), store.getMeta('inner')], ['1', undefined]);
         }),
       );
+
+      test(
+        'a non-durable transaction() is atomic like any other and leaves later transactions durable',
+        withStore(({ store }) => {
+          const nodes = store.nodeStore();
+          assert.throws(
+            () =>
+              store.transaction(
+                () => {
+                  nodes.putNode(0, 0, hash('x'));
+                  nodes.setLeafCount(1);
+                  throw new Error('boom');
+                },
+                { durable: false },
+              ),
+            /boom/,
+          );
+          assert.deepEqual([nodes.getLeafCount(), nodes.getNode(0, 0)], [0, undefined]);
+          const tree = createMerkleTree(nodes);
+          store.transaction(() => tree.appendLeaves([Buffer.from('a'), Buffer.from('b')]), { durable: false });
+          assert.equal(createMerkleTree(store.nodeStore()).size, 2);
+          // Nested inside a durable one it takes the outer durability, and commits with it.
+          store.transaction(() => store.transaction(() => store.setMeta('nested', '1'), { durable: false }));
+          assert.equal(store.getMeta('nested'), '1');
+        }),
+      );
     });
 
     describe('checkpoints', () => {
@@ -591,4 +619,6 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
   });
   describeQueryConformance(name, factory);
   describeIngestStateConformance(name, factory);
+  describeAlertStoreConformance(name, factory);
+  describeOutboxConformance(name, factory);
 }

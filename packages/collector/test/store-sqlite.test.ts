@@ -85,6 +85,26 @@ describe('SQLite store specifics', () => {
     assert.equal(tracked(openSqliteStore(path, { busyTimeoutMs: 250 })).settings().busyTimeoutMs, 250);
   });
 
+  test('a non-durable transaction runs at synchronous=NORMAL and puts FULL back, also when it throws', () => {
+    const store = tracked(openSqliteStore(newPath()));
+    const seen = store.transaction(() => store.settings().synchronous, { durable: false });
+    assert.equal(seen, 1);
+    assert.equal(store.settings().synchronous, 2);
+    assert.throws(() =>
+      store.transaction(
+        () => {
+          throw new Error('boom');
+        },
+        { durable: false },
+      ),
+    );
+    assert.equal(store.settings().synchronous, 2);
+    assert.equal(
+      store.transaction(() => store.transaction(() => store.settings().synchronous, { durable: false })),
+      2,
+    );
+  });
+
   test('events has the query indexes of migration 4 and no UNIQUE index (the cursor row deduplicates)', () => {
     const path = newPath();
     tracked(openSqliteStore(path));

@@ -213,6 +213,29 @@ export const ERROR_CODES = {
     status: 500,
     doc: 'The detection engine was fed an event without a usable leaf index or time (not a safe integer, not a valid RFC 3339 time).',
   },
+  RULE_TEST_INVALID: {
+    status: 400,
+    doc: 'A rule test file (`*.test.yml`) is malformed, names a rule that is not in the rule set, or gives an event that is not a valid record; the message names the file, line and case.',
+  },
+  // detect alerts (F)
+  ALERT_NOT_FOUND: { status: 404, doc: 'No stored alert has this id (`alr-` followed by 32 hex digits).' },
+  ALERT_TRANSITION_INVALID: {
+    status: 409,
+    doc: 'The alert cannot move to that state from the one it is in (`details.from`, `details.to`, `details.allowed`), or another transition changed it first; read the alert again.',
+  },
+  ALERT_TRANSITION_INCOMPLETE: {
+    status: 422,
+    doc: 'The transition lacks what it needs: closing needs a `resolution` and a `comment`, reopening a `comment`, reassigning an `assignee`; a `resolution` is only given when closing. `details.field` names it.',
+  },
+  DETECT_AUDIT_FAILED: {
+    status: 503,
+    doc: 'The `alert_transition` or `log_config_change` record of an alert transition or rule change could not be committed, so nothing was changed. Retry; if it persists, check the collector’s storage.',
+  },
+  DETECT_RULE_NOT_FOUND: { status: 404, doc: 'No loaded rule has this id (or name, for rules without an id).' },
+  DETECT_RULE_CONFLICT: {
+    status: 409,
+    doc: 'A custom rule file names a rule id that a built-in rule has (disable the built-in one and add yours under another id), or ids of more than one stored custom file (`details.files`).',
+  },
   // collector (C): add codes below this line
   STORE_OPEN_FAILED: {
     status: 500,
@@ -365,6 +388,11 @@ export const ERROR_CODES = {
     status: 503,
     doc: 'Sent as the last `error` event of a live tail whose client fell more than `details.maxLag` events behind while not reading; reconnect with `Last-Event-ID` (`details.lastEventId`) to resume where it stopped.',
   },
+  // notifications (F item 5)
+  NOTIFY_NOTICE_INVALID: {
+    status: 500,
+    doc: 'An alert handed to the notifier lacks a field a notification needs or has one of the wrong type; `details.errors` lists each as `{path, message}`. Nothing was queued.',
+  },
   // agent (D): add codes below this line
   AGENT_TIME_CONFIG_INVALID: {
     status: 500,
@@ -417,6 +445,14 @@ export const ERROR_CODES = {
   AGENT_RING_CLOSED: {
     status: 503,
     doc: 'The ring store was used after close(), or closed before a record waiting for durability was synced.',
+  },
+  AGENT_LOGGER_CONFIG_INVALID: {
+    status: 500,
+    doc: 'The `SecurityLogger` configuration is invalid (the device file fields, `store`, `fw`/`model`, the seal policy, a local option); `details.errors` lists each as `{path, rule, message}`.',
+  },
+  AGENT_LOGGER_CLOSED: {
+    status: 503,
+    doc: 'An event was logged after `close()` began, or `flush()` was called on a closed logger. A programming error of the caller; nothing was recorded.',
   },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -53,3 +53,34 @@ export type {
   SuppressSpec,
 } from './rule/types.js';
 export { CORRELATION_TYPES, SIGMA_LEVELS, SIGMA_STATUSES } from './rule/types.js';
+// rule folders and rule tests (docs/rules.md)
+export type { LintProblem, LintReport } from './testing/lint.js';
+export { lintRules } from './testing/lint.js';
+export type { LoadedRules, RuleFileText, RulesDirContents, RulesDirEntry, RulesDirFs } from './testing/rule-files.js';
+export {
+  BUILTIN_RULES_DIR,
+  companionRuleFile,
+  isRuleFile,
+  isRuleTestFile,
+  loadRuleFiles,
+  loadRulesDir,
+  readRulesDir,
+} from './testing/rule-files.js';
+export type { RunRuleTestsInput } from './testing/run-tests.js';
+export { runRuleTestCase, runRuleTestFile, runRuleTests } from './testing/run-tests.js';
+export type { ParseRuleTestFileOptions } from './testing/test-file.js';
+export { parseRuleTestFile } from './testing/test-file.js';
+export { formatTestOffset } from './testing/test-time.js';
+export type {
+  AlertExpectation,
+  CaseStatus,
+  EventStep,
+  RaisedAlert,
+  RuleTestCase,
+  RuleTestCaseResult,
+  RuleTestFile,
+  RuleTestFileResult,
+  RuleTestReport,
+  SweepStep,
+  TestStep,
+} from './testing/test-types.js';

@@ -119,6 +119,8 @@ export class Shipper {
   #pendingSince: number | undefined;
   #urgentThrough = 0;
   #nextUploadAt = 0;
+  /** Periodic shipping: the last seq of the upload in progress (its later batches go at once). */
+  #uploadThrough = 0;
 
   // Failures.
   #paused = false;
@@ -290,11 +292,22 @@ export class Shipper {
     return this.#sleep(wait);
   }
 
-  /** Milliseconds until records from `from` to `last` are due to ship (0: now). */
+  /**
+   * Milliseconds until records from `from` to `last` are due to ship (0: now).
+   * Periodic shipping starts an upload here: it takes what is recorded at its
+   * start, and the next one is due a whole interval later, so records
+   * appended while it runs wait for that one.
+   */
   #dueIn(now: number, from: number, last: number): number {
     if (this.#urgentThrough >= from || this.#flushWaiters.length > 0) return 0;
     const p = this.#o.profile;
-    if (!p.realtime && p.uploadIntervalMs > 0) return Math.max(0, this.#nextUploadAt - now);
+    if (!p.realtime && p.uploadIntervalMs > 0) {
+      if (from <= this.#uploadThrough) return 0;
+      if (now < this.#nextUploadAt) return this.#nextUploadAt - now;
+      this.#uploadThrough = last;
+      this.#nextUploadAt = now + p.uploadIntervalMs;
+      return 0;
+    }
     if (last - from + 1 >= this.#limits().maxRecords) return 0;
     return Math.max(0, (this.#pendingSince ?? now) + p.batchMaxAgeMs - now);
   }

@@ -8,7 +8,9 @@
  * back from the log key in the data directory, see keys/log-key.ts).
  */
 import { COLLECTOR_DEFAULTS } from '../defaults.js';
-import type { CollectorConfig, LogLevel } from './schema.js';
+import type { CollectorConfig, LogLevel, NOTIFY_SEVERITIES } from './schema.js';
+
+type NotifySeverity = (typeof NOTIFY_SEVERITIES)[number];
 
 const MIB = 1024 * 1024;
 
@@ -51,6 +53,36 @@ export const CONFIG_DEFAULTS = deepFreeze({
     // per minute, while a device draining its ring after an outage ships at
     // this pace (100k buffered records in under two minutes).
     perDeviceRatePerSec: 1000,
+  },
+  detect: {
+    enabled: true,
+    builtinRules: true,
+    // Absence rules ("silent for 10 min") are late by at most this; a sweep
+    // over a few thousand groups costs well under a millisecond.
+    sweepIntervalMs: 5000,
+    // The engine's default: covers batching agents and clock skew on the
+    // high profile; low-profile devices that upload hourly need more.
+    allowedLatenessMs: 300_000,
+    // Bounds the replay after a crash (15 s of ingest) against the cost of
+    // serialising the windows and remembered ids (up to a few MB under load).
+    stateSaveIntervalMs: 15_000,
+  },
+  notify: {
+    // Medium and above: the built-in rules raise medium for what needs a look
+    // today; info and low stay on the dashboard.
+    minSeverity: 'medium' as NotifySeverity,
+    channels: [],
+    retry: {
+      initialDelayMs: 1000,
+      // Doubling from 1 s reaches 10 min after ~10 attempts; from then on a
+      // receiver that is down costs six attempts an hour.
+      maxDelayMs: 600_000,
+      maxAttempts: 200,
+      // A day covers a receiver down overnight; older, the row is dead and logged.
+      maxAgeMs: 86_400_000,
+      timeoutMs: 10_000,
+    },
+    maxInFlight: 16,
   },
   logLevel: 'info' as LogLevel,
 }) satisfies Omit<CollectorConfig, 'log'> & { log: Omit<CollectorConfig['log'], 'origin'> };

@@ -108,6 +108,92 @@ export const IngestSchema = Type.Object(
   closed,
 );
 
+export const DetectSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ description: 'Run the detection rules on the integrated stream and serve /api/v1/alerts and /api/v1/rules' }),
+    builtinRules: Type.Boolean({ description: 'Load the built-in rule pack (rules/); custom rules come from the API either way' }),
+    sweepIntervalMs: Type.Integer({
+      minimum: 10,
+      maximum: 600_000,
+      description: 'How often absence rules and time-bounded windows are checked against the clock, in ms',
+    }),
+    allowedLatenessMs: Type.Integer({
+      minimum: 0,
+      maximum: 7 * 86_400_000,
+      description: 'How far behind the newest event time an event may arrive and still count in correlation windows, in ms',
+    }),
+    stateSaveIntervalMs: Type.Integer({
+      minimum: 100,
+      maximum: 3_600_000,
+      description: 'How often the detection state is saved (the most a restart replays), in ms',
+    }),
+  },
+  closed,
+);
+
+/** seclog's severities, lowest first (core's Severity); a notification filter lets through its level and above. */
+export const NOTIFY_SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+
+// One closed object for every channel type: a union would report each branch's
+// missing keys for one mistake. What each type needs is checked by
+// notify/channels/channel-config.ts, and docs/notifications.md lists the keys per type.
+export const NotifyChannelSchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,47}$', description: 'Channel name: lower case, digits, - and _' }),
+    type: Type.Enum(['webhook', 'email', 'syslog'], { description: 'Channel type' }),
+    minSeverity: Type.Optional(Type.Enum([...NOTIFY_SEVERITIES], { description: 'Overrides notify.minSeverity for this channel' })),
+    url: Type.Optional(Type.String({ minLength: 1, description: 'webhook: http(s) URL to POST to' })),
+    format: Type.Optional(Type.Enum(['json', 'slack'], { description: 'webhook: payload format (default json)' })),
+    secret: Type.Optional(Type.String({ minLength: 16, description: 'webhook: HMAC-SHA256 signing key (or secretEnv)' })),
+    secretEnv: Type.Optional(
+      Type.String({ pattern: '^SECLOG_[A-Z0-9_]+$', description: 'webhook: environment variable holding the signing key' }),
+    ),
+    host: Type.Optional(host('email, syslog: server host')),
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'email, syslog: server port' })),
+    tls: Type.Optional(Type.Enum(['starttls', 'implicit', 'none'], { description: 'email: transport security (default starttls)' })),
+    caFile: Type.Optional(filePath('email: PEM CA bundle to trust for the server certificate (default: the system CAs)')),
+    user: Type.Optional(Type.String({ minLength: 1, description: 'email: SMTP AUTH user' })),
+    password: Type.Optional(Type.String({ minLength: 1, description: 'email: SMTP AUTH password (or passwordEnv)' })),
+    passwordEnv: Type.Optional(
+      Type.String({ pattern: '^SECLOG_[A-Z0-9_]+$', description: 'email: environment variable holding the password' }),
+    ),
+    from: Type.Optional(Type.String({ minLength: 3, description: 'email: sender address' })),
+    to: Type.Optional(Type.Array(Type.String({ minLength: 3 }), { minItems: 1, maxItems: 50, description: 'email: recipients' })),
+    protocol: Type.Optional(Type.Enum(['tcp', 'udp'], { description: 'syslog: transport (default tcp, octet counting)' })),
+    facility: Type.Optional(Type.Integer({ minimum: 0, maximum: 23, description: 'syslog: facility (default 13, log audit)' })),
+    insecure: Type.Optional(Type.Boolean({ description: 'Allow a plain-text channel (http://, tls none, syslog) to a non-loopback host' })),
+  },
+  closed,
+);
+
+export const NotifyRetrySchema = Type.Object(
+  {
+    initialDelayMs: Type.Integer({ minimum: 1, maximum: 3_600_000, description: 'Delay before the first retry, in ms' }),
+    maxDelayMs: Type.Integer({ minimum: 1, maximum: 86_400_000, description: 'Longest delay between retries, in ms' }),
+    maxAttempts: Type.Integer({ minimum: 1, maximum: 10_000, description: 'Attempts before a notification is marked dead' }),
+    maxAgeMs: Type.Integer({
+      minimum: 1,
+      maximum: 30 * 86_400_000,
+      description: 'Age after which a notification that still fails is marked dead, in ms',
+    }),
+    timeoutMs: Type.Integer({ minimum: 100, maximum: 300_000, description: 'Time one delivery attempt may take, in ms' }),
+  },
+  closed,
+);
+
+export const NotifySchema = Type.Object(
+  {
+    minSeverity: Type.Enum([...NOTIFY_SEVERITIES], { description: 'Lowest alert severity notified (per channel: minSeverity)' }),
+    channels: Type.Array(NotifyChannelSchema, {
+      maxItems: 32,
+      description: 'Where alerts are sent: a list set in the file (keys per type in docs/notifications.md)',
+    }),
+    retry: NotifyRetrySchema,
+    maxInFlight: Type.Integer({ minimum: 1, maximum: 256, description: 'Deliveries in progress at once, over all channels' }),
+  },
+  closed,
+);
+
 export const CollectorConfigSchema = Type.Object(
   {
     dataDir: filePath('Directory for the database and keys; created with mode 0700 on first run'),
@@ -115,6 +201,8 @@ export const CollectorConfigSchema = Type.Object(
     syslog: SyslogSchema,
     log: LogSchema,
     ingest: IngestSchema,
+    detect: DetectSchema,
+    notify: NotifySchema,
     logLevel: Type.Enum([...LOG_LEVELS], { description: 'Level of the collector’s own log' }),
   },
   closed,
@@ -125,3 +213,6 @@ type DeepReadonly<T> = T extends object ? { readonly [K in keyof T]: DeepReadonl
 /** The validated, frozen configuration loadConfig returns. */
 export type CollectorConfig = DeepReadonly<Static<typeof CollectorConfigSchema>>;
 export type TlsConfig = DeepReadonly<Static<typeof TlsSchema>>;
+export type DetectConfig = DeepReadonly<Static<typeof DetectSchema>>;
+export type NotifyConfig = DeepReadonly<Static<typeof NotifySchema>>;
+export type NotifyChannelConfig = DeepReadonly<Static<typeof NotifyChannelSchema>>;

@@ -6,6 +6,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Detection } from '../detect/open-detection.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { Integrator } from '../integrate/integrator.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
@@ -13,11 +14,13 @@ import { installIngestMetrics } from '../metrics/ingest-hooks.js';
 import { type MetricsAuth, metricsRoute } from '../metrics/metrics-route.js';
 import { LiveFeed } from '../query/live-feed.js';
 import type { Store } from '../store/types.js';
+import { alertRoutes } from './alert-routes.js';
 import { installErrorHandlers } from './errors.js';
 import { eventRoutes } from './event-routes.js';
 import { ingestRoutes } from './ingest-routes.js';
 import { installJsonBodyParser } from './json-body.js';
 import { logRoutes } from './log-routes.js';
+import { ruleRoutes } from './rule-routes.js';
 import { HealthSchema } from './schemas.js';
 
 export interface AppDeps {
@@ -33,6 +36,8 @@ export interface AppDeps {
   server?: FastifyServerOptions & { https?: unknown };
   /** The live tail's feed (server/collector.ts notifies it after each commit); absent: one that polls. */
   feed?: LiveFeed;
+  /** Detection (server/collector.ts opens it when detect.enabled); absent: no /api/v1/alerts and /api/v1/rules. */
+  detection?: Detection;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -55,6 +60,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(ingestRoutes, { store: deps.store, ingest: deps.ingest, accepting });
   await app.register(logRoutes, { store: deps.store, integrator: deps.integrator, own: deps.ingest.own, verifierKey: deps.verifierKey });
   await app.register(eventRoutes, { store: deps.store, own: deps.ingest.own, feed: deps.feed ?? new LiveFeed(deps.store) });
+  if (deps.detection !== undefined) {
+    await app.register(alertRoutes, { store: deps.store, detection: deps.detection });
+    await app.register(ruleRoutes, { store: deps.store, detection: deps.detection });
+  }
   if (deps.metrics !== undefined) {
     await app.register(metricsRoute, { metrics: deps.metrics.registry, store: deps.store, auth: deps.metrics.auth });
   }

@@ -23,11 +23,24 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/** One batch of a durable commit and the positions its records got, in commit order. */
+export interface CommittedBatch {
+  readonly batch: BatchWrite;
+  readonly positions: readonly number[];
+}
+
+/** Committed batches kept for onCommitted between two calls; beyond, the integrator reads the rest back from the store. */
+const MAX_COMMITTED_RECORDS = 65_536;
+
 export interface GroupCommitOptions {
   /** config ingest.groupCommitWindowMs; 0 commits on the next turn of the event loop. */
   windowMs: number;
-  /** Called after every durable commit with the positions it created (the integrator). */
-  onCommitted?: (count: number) => void;
+  /**
+   * Called after durable commits with the number of records they created and
+   * the batches themselves in commit order (a prefix of them when there were
+   * many), so the integrator appends leaves without reading the rows back.
+   */
+  onCommitted?: (count: number, committed: readonly CommittedBatch[]) => void;
   /** Watches every commit (metrics/); not part of it. */
   observer?: CommitObserver;
 }
@@ -55,7 +68,7 @@ export interface CommitObserver {
 export class GroupCommitter {
   readonly #store: Store;
   readonly #windowMs: number;
-  readonly #onCommitted: ((count: number) => void) | undefined;
+  readonly #onCommitted: ((count: number, committed: readonly CommittedBatch[]) => void) | undefined;
   readonly #observer: CommitObserver | undefined;
   #pending: Pending[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -63,6 +76,7 @@ export class GroupCommitter {
   #idle: (() => void)[] = [];
   /** Records committed since onCommitted was last called, and the turn that will call it. */
   #uncounted = 0;
+  #committed: CommittedBatch[] = [];
   #notify: NodeJS.Immediate | undefined;
   /** commitBatches calls made (metrics, and the group-commit test). */
   commits = 0;
@@ -112,7 +126,11 @@ export class GroupCommitter {
       return;
     }
     this.#observe((o) => o.committed(group, startMs, performance.now()));
-    for (const p of positions) this.#uncounted += p.length;
+    for (let i = 0; i < positions.length; i++) {
+      const p = positions[i]!;
+      if (this.#uncounted + p.length <= MAX_COMMITTED_RECORDS) this.#committed.push({ batch: group[i]!.batch, positions: p });
+      this.#uncounted += p.length;
+    }
     // onCommitted (the integrator, the live tail) runs on the next turn of the
     // event loop: the submitters' promise reactions, which send the ACKs, run
     // first, so an ACK waits for its fsync but not for the Merkle work, and
@@ -127,10 +145,12 @@ export class GroupCommitter {
     clearImmediate(this.#notify);
     this.#notify = undefined;
     const count = this.#uncounted;
+    const committed = this.#committed;
     this.#uncounted = 0;
+    this.#committed = [];
     if (count === 0) return;
     try {
-      this.#onCommitted?.(count);
+      this.#onCommitted?.(count, committed);
     } catch (err) {
       // The records are durable and acknowledged; the integrator catches up on
       // its next run (it integrates from its tree size), so this must not throw

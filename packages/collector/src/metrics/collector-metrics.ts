@@ -10,7 +10,9 @@
  * - the HTTP ingest route's hooks (./ingest-hooks.ts): duplicates and refused
  *   batches, which never reach the committer;
  * - gauges read at scrape time: integrator lag, tree and checkpoint, database
- *   file sizes. A scrape costs three indexed SQLite reads and two stat calls.
+ *   file sizes. A scrape costs three indexed SQLite reads and two stat calls;
+ * - the notifier's observer (notify/): settled notification attempts; the
+ *   outbox's pending and dead rows are counted at scrape time (one more read).
  *
  * Label values are bounded: sources are a handful of inputs, outcomes and
  * codes come from fixed lists (the error registry), kinds from the catalogue.
@@ -22,6 +24,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { CommitObserver, CommitSample } from '../ingest/group-commit.js';
 import { COLLECTOR_DEVICE_ID } from '../ingest/own-stream.js';
 import type { Integrator } from '../integrate/integrator.js';
+import type { DeliveryOutcome, NotifyObserver } from '../notify/types.js';
 import type { BatchWrite, Store } from '../store/types.js';
 
 export interface CollectorMetricsOptions {
@@ -58,6 +61,7 @@ export class CollectorMetrics {
   readonly #commitRefused: Counter;
   readonly #integrity: Counter<'kind'>;
   readonly #gapRecords: Counter;
+  readonly #notifications: Counter<'channel' | 'outcome'>;
 
   constructor(opts: CollectorMetricsOptions) {
     const registers = [this.registry];
@@ -116,6 +120,24 @@ export class CollectorMetrics {
       registers,
     });
     for (const kind of INTEGRITY_KINDS) this.#integrity.labels(kind).inc(0);
+    // Channel names come from the configuration (at most 32), so the label stays bounded.
+    this.#notifications = new Counter({
+      name: 'seclog_notify_deliveries_total',
+      help: 'Settled notification attempts, by channel and outcome (delivered; retry: failed, tried again later; dead: given up, recorded as net_conn_fail)',
+      labelNames: ['channel', 'outcome'],
+      registers,
+    });
+    new Gauge({
+      name: 'seclog_notify_outbox_rows',
+      help: 'Notification outbox rows by state at scrape time (pending: waiting or in flight; dead: given up)',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const counts = store.countOutbox();
+        this.set({ state: 'pending' }, counts.pending);
+        this.set({ state: 'dead' }, counts.dead);
+      },
+    });
 
     new Gauge({
       name: 'seclog_integrator_lag_events',
@@ -181,6 +203,13 @@ export class CollectorMetrics {
     },
     refused: () => {
       this.#commitRefused.inc();
+    },
+  };
+
+  /** For NotifierOptions.observer. */
+  readonly notifyObserver: NotifyObserver = {
+    settled: (channel: string, outcome: DeliveryOutcome) => {
+      this.#notifications.inc({ channel, outcome });
     },
   };
 

@@ -8,12 +8,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { CollectorConfig } from '../config/schema.js';
+import { type Detection, openDetection } from '../detect/open-detection.js';
 import { buildApp } from '../http/app.js';
 import { GroupCommitter } from '../ingest/group-commit.js';
 import { IngestService } from '../ingest/ingest-service.js';
 import { Integrator } from '../integrate/integrator.js';
 import { CollectorMetrics } from '../metrics/collector-metrics.js';
+import { noticeFromAlert } from '../notify/notice.js';
+import { Notifier } from '../notify/notifier.js';
 import { LiveFeed, type LiveFeedOptions } from '../query/live-feed.js';
+import type { StoredAlert } from '../store/alert-types.js';
 import { DB_FILE, ensureFirstAdminToken, type OpenedDataDir, openDataDir } from './data-store.js';
 
 export interface Collector {
@@ -25,6 +29,10 @@ export interface Collector {
   /** The live tail's feed (GET /api/v1/events/stream). */
   readonly feed: LiveFeed;
   readonly metrics: CollectorMetrics;
+  /** Rules, alerts and triage (undefined when detect.enabled is false). */
+  readonly detection: Detection | undefined;
+  /** Alert notifications: the durable outbox and its delivery loop. */
+  readonly notifier: Notifier;
   /** The first-run admin token, shown once; undefined on later runs. */
   readonly adminToken: string | undefined;
   /** Starts listening on the configured host and port; resolves to the URL. */
@@ -39,6 +47,8 @@ export interface OpenCollectorOptions {
   processMetrics?: boolean;
   /** Live tail limits (maxLag, heartbeatMs, pollMs, chunk); tests shorten them. */
   tail?: Partial<LiveFeedOptions>;
+  /** Told of every stored alert, again after a restart until it returns (detect/detection-service.ts: the notifier's seam). */
+  onAlertStored?: (alert: StoredAlert) => void;
 }
 
 export async function openCollector(config: CollectorConfig, options: OpenCollectorOptions = {}): Promise<Collector> {
@@ -59,9 +69,9 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
     const committer = new GroupCommitter(data.store, {
       windowMs: config.ingest.groupCommitWindowMs,
       // The live tail reads committed records from the store; it is told even when integrating failed.
-      onCommitted: () => {
+      onCommitted: (_count, committed) => {
         try {
-          integrator.onCommitted();
+          integrator.onCommitted(committed);
         } finally {
           feed.notify();
         }
@@ -71,6 +81,30 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
     const ingest = new IngestService(data.store, committer, data.key.origin, config.ingest);
     const adminToken = ensureFirstAdminToken(data);
     integrator.start();
+    // Alerts go to the notifier's durable outbox; enqueue returns once its rows are committed.
+    // Its log lines go to the app's logger, which exists once buildApp below has run.
+    let appLog: FastifyInstance['log'] | undefined;
+    const notifier = new Notifier({
+      store: data.store,
+      config: config.notify,
+      own: ingest.own,
+      observer: metrics.notifyObserver,
+      log: { warn: (obj, msg) => appLog?.warn(obj, msg), error: (obj, msg) => appLog?.error(obj, msg) },
+    });
+    const onAlertStored = (alert: StoredAlert) => {
+      notifier.enqueue(noticeFromAlert(alert));
+      options.onAlertStored?.(alert);
+    };
+    // After the integrator caught up: detection replays from its saved leaf to the tree size.
+    const detection = config.detect.enabled
+      ? await openDetection({
+          store: data.store,
+          integrator,
+          own: ingest.own,
+          config: config.detect,
+          onAlertStored,
+        })
+      : undefined;
     let accepting = true;
     const tls = config.http.tls;
     const https = tls === undefined ? undefined : { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
@@ -83,8 +117,11 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
       accepting: () => accepting,
       metrics: { registry: metrics, auth: config.http.metricsAuth },
       feed,
+      ...(detection === undefined ? {} : { detection }),
       server: { logger: options.logger ?? false, ...(https ? { https } : {}) },
     });
+    appLog = app.log;
+    notifier.start();
     let closed: Promise<void> | undefined;
     return {
       app,
@@ -94,6 +131,8 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
       ingest,
       feed,
       metrics,
+      detection,
+      notifier,
       adminToken,
       listen: () => app.listen({ host: config.http.host, port: config.http.port }),
       close: () => {
@@ -102,6 +141,14 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
           // app.close stops accepting connections and waits for in-flight requests,
           // whose batches are in the committer; drain covers any left.
           await app.close();
+          await committer.drain();
+          // Waits for its alert records to commit and saves its state; the store is still open.
+          if (detection !== undefined) {
+            await detection.close();
+            await committer.drain();
+          }
+          // In-flight deliveries are made due again; the outbox keeps them for the next start.
+          await notifier.close();
           await committer.drain();
           integrator.stop();
           data.close();

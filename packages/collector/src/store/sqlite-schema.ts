@@ -27,6 +27,8 @@
  * stream), and an append-only log never loses rows when a device goes.
  */
 import type { Migration } from './migrations.js';
+import { ALERTS_SCHEMA } from './sqlite-alerts.js';
+import { OUTBOX_SCHEMA } from './sqlite-outbox.js';
 import { migrateStreamState } from './sqlite-stream-state-migration.js';
 
 const INITIAL_SCHEMA = `
@@ -183,4 +185,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = Object.freeze([
   { id: 3, name: 'stream_gaps_and_seals', up: migrateStreamState },
   // Indexes for queries newest first by position; see QUERY_INDEXES.
   { id: 4, name: 'query_indexes', up: QUERY_INDEXES },
+  // Alerts, their triage, the detector's saved state and rule settings (sqlite-alerts.ts).
+  { id: 5, name: 'detection_alerts', up: ALERTS_SCHEMA },
+  // The notification outbox (sqlite-outbox.ts).
+  { id: 6, name: 'notify_outbox', up: OUTBOX_SCHEMA },
 ]);

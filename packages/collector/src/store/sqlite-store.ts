@@ -49,8 +49,10 @@ import { SeclogError } from '@seclog/core';
 import Database from 'better-sqlite3';
 import type { Migration, MigrationReport, SqliteDb } from './migrations.js';
 import { runMigrations } from './migrations.js';
+import { SqliteAlerts } from './sqlite-alerts.js';
 import { SqliteEventLog } from './sqlite-event-log.js';
 import { SqliteNodeStore } from './sqlite-node-store.js';
+import { SqliteOutbox } from './sqlite-outbox.js';
 import { SqliteEventQuery } from './sqlite-query.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import { SqliteTables } from './sqlite-tables.js';
@@ -60,12 +62,17 @@ import type {
   DeviceRow,
   EventPage,
   EventQuery,
+  OutboxCounts,
+  OutboxInsert,
+  OutboxOutcome,
+  OutboxRow,
   Store,
   StoredCheckpoint,
   StoredEvent,
   StreamCursor,
   StreamGap,
   StreamSeal,
+  TransactionOptions,
 } from './types.js';
 
 export interface SqliteStoreOptions {
@@ -127,6 +134,10 @@ export class SqliteStore implements Store {
   readonly #log: SqliteEventLog;
   readonly #nodes: SqliteNodeStore;
   readonly #query: SqliteEventQuery;
+  /** Prepared on first use, like the alert tables (a store on an older migration list has no outbox). */
+  #outboxTable: SqliteOutbox | undefined;
+  /** Prepared on first use: a store opened with an older migration list (tests) has no alert tables. */
+  #alerts: SqliteAlerts | undefined;
 
   constructor(db: SqliteDb, migrations: readonly Migration[]) {
     this.#db = db;
@@ -155,8 +166,16 @@ export class SqliteStore implements Store {
     };
   }
 
-  transaction<T>(fn: () => T): T {
-    return this.#db.transaction(fn).immediate();
+  transaction<T>(fn: () => T, options?: TransactionOptions): T {
+    if (options?.durable !== false || this.#db.inTransaction) return this.#db.transaction(fn).immediate();
+    // In WAL mode NORMAL writes the commit to the WAL without an fsync; WAL
+    // frames reach the disk in order, so the next FULL commit syncs these too.
+    this.#db.pragma('synchronous = NORMAL');
+    try {
+      return this.#db.transaction(fn).immediate();
+    } finally {
+      this.#db.pragma('synchronous = FULL');
+    }
   }
 
   getMeta(key: string): string | undefined {
@@ -257,5 +276,47 @@ export class SqliteStore implements Store {
 
   listCheckpoints(): StoredCheckpoint[] {
     return this.#tables.listCheckpoints();
+  }
+
+  alerts(): SqliteAlerts {
+    this.#alerts ??= new SqliteAlerts(this.#db);
+    return this.#alerts;
+  }
+
+  get #outbox(): SqliteOutbox {
+    this.#outboxTable ??= new SqliteOutbox(this.#db);
+    return this.#outboxTable;
+  }
+
+  enqueueOutbox(rows: readonly OutboxInsert[]): number {
+    return this.#outbox.enqueue(rows);
+  }
+
+  claimOutbox(nowUs: number, leaseUntilUs: number, limit: number): OutboxRow[] {
+    return this.#outbox.claim(nowUs, leaseUntilUs, limit);
+  }
+
+  settleOutbox(id: number, attempts: number, outcome: OutboxOutcome): boolean {
+    return this.#outbox.settle(id, attempts, outcome);
+  }
+
+  nextOutboxDueUs(): number | undefined {
+    return this.#outbox.nextDueUs();
+  }
+
+  getOutboxRow(alertId: string, channel: string): OutboxRow | undefined {
+    return this.#outbox.get(alertId, channel);
+  }
+
+  unreportedDeadOutbox(limit: number): OutboxRow[] {
+    return this.#outbox.unreportedDead(limit);
+  }
+
+  markOutboxReported(ids: readonly number[]): void {
+    this.#outbox.markReported(ids);
+  }
+
+  countOutbox(): OutboxCounts {
+    return this.#outbox.counts();
   }
 }

@@ -15,8 +15,26 @@
  *   = position: the log order is the commit order.
  */
 import type { Hash, NodeStore, SecurityEvent } from '@seclog/core';
+import type { AlertStore } from './alert-types.js';
+import type { OutboxCounts, OutboxInsert, OutboxOutcome, OutboxRow } from './outbox-types.js';
 import type { StreamGap, StreamSeal } from './stream-state.js';
 
+export type {
+  AlertPage,
+  AlertQuery,
+  AlertResolution,
+  AlertStatus,
+  AlertStore,
+  AlertSuppression,
+  AlertTransitionWrite,
+  CustomRuleRow,
+  DetectStateRow,
+  NewAlert,
+  RuleFlagRow,
+  StoredAlert,
+  StoredAlertTransition,
+} from './alert-types.js';
+export type { OutboxCounts, OutboxInsert, OutboxOutcome, OutboxRow, OutboxState } from './outbox-types.js';
 export type { StreamGap, StreamSeal } from './stream-state.js';
 
 export type Role = 'admin' | 'analyst' | 'auditor';
@@ -69,6 +87,11 @@ export interface IncomingRecord {
 }
 
 /** What one ingest batch (one device stream) wants committed. */
+export interface TransactionOptions {
+  /** false: atomic and ordered, but not synced at its commit (see Store.transaction). Default true. */
+  durable?: boolean;
+}
+
 export interface BatchWrite {
   device: string;
   stream: string;
@@ -210,10 +233,39 @@ export interface Store {
    * `tree.appendLeaves(...)` (its putNode calls and the final setLeafCount) and the checkpoint it
    * signs in one call, so the tree never persists half a batch; outside a transaction every
    * NodeStore write is its own durable commit.
+   *
+   * `{ durable: false }` is for writes derived from durable rows and rebuilt from them after a
+   * crash (the Merkle nodes: the integrator re-integrates from the tree's leaf count): the commit
+   * is atomic and ordered before every later commit, but does not wait for its own fsync; the next
+   * durable commit makes it durable. PostgreSQL's equivalent is `SET LOCAL synchronous_commit = off`.
+   * Nested calls take the outer transaction's durability.
    */
-  transaction<T>(fn: () => T): T;
+  transaction<T>(fn: () => T, options?: TransactionOptions): T;
   /** Idempotent for the same tree size and root; a different root for a stored size throws STORE_CHECKPOINT_CONFLICT. */
   putCheckpoint(cp: StoredCheckpoint): void;
   latestCheckpoint(): StoredCheckpoint | undefined;
   listCheckpoints(): StoredCheckpoint[];
+
+  /** Alerts, triage history, the detector's state and rule settings (alert-types.ts). */
+  alerts(): AlertStore;
+
+  // notification outbox (outbox-types.ts)
+  /** Stores the rows whose (alertId, channel) is not stored yet, in one transaction; returns how many were new. */
+  enqueueOutbox(rows: readonly OutboxInsert[]): number;
+  /**
+   * Claims up to `limit` pending rows due at `nowUs` (nextAttemptUs ≤ nowUs, soonest first): each
+   * gets attempts + 1, lastAttemptUs = nowUs and nextAttemptUs = leaseUntilUs, atomically. Returns
+   * them by id, as updated.
+   */
+  claimOutbox(nowUs: number, leaseUntilUs: number, limit: number): OutboxRow[];
+  /** Settles the claimed attempt `attempts` of row `id`; false (and no write) when the row is no longer at that attempt or not pending. */
+  settleOutbox(id: number, attempts: number, outcome: OutboxOutcome): boolean;
+  /** The smallest nextAttemptUs of the pending rows; undefined when none is pending. */
+  nextOutboxDueUs(): number | undefined;
+  getOutboxRow(alertId: string, channel: string): OutboxRow | undefined;
+  /** Dead rows not yet marked reported, by id. */
+  unreportedDeadOutbox(limit: number): OutboxRow[];
+  /** Marks dead rows reported (ids of rows that are not dead are ignored). */
+  markOutboxReported(ids: readonly number[]): void;
+  countOutbox(): OutboxCounts;
 }

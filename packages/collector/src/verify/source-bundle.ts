@@ -3,14 +3,18 @@
  * does not inherit `--import tsx`: esbuild (which tsx brings) bundles the entry
  * and the workspace sources it imports into one .mjs in a temp directory, once
  * per call site. Third-party packages stay external and resolve through a
- * node_modules link beside the bundle. Resolves to undefined without esbuild,
+ * node_modules link beside the bundle. Each source module keeps its own
+ * `import.meta.url` (the bundle's would send paths computed from it, such as
+ * the built-in rule pack's folder, into the temp directory). Resolves to undefined without esbuild,
  * so the caller falls back to tsx's loader. Only used when running from
  * source (tests, benches); built code has its .js files.
  */
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Plugin } from 'esbuild';
 
 const repo = fileURLToPath(new URL('../../../../', import.meta.url));
 
@@ -18,6 +22,17 @@ const repo = fileURLToPath(new URL('../../../../', import.meta.url));
 const SOURCE_ALIASES = {
   '@seclog/core': join(repo, 'packages/core/src/index.ts'),
   '@seclog/detect': join(repo, 'packages/detect/src/index.ts'),
+};
+
+/** Replaces `import.meta.url` in every TypeScript source with that source's own file URL. */
+const keepModuleUrls: Plugin = {
+  name: 'keep-module-urls',
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      return { contents: text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader: 'ts' };
+    });
+  },
 };
 
 /** Bundles `entry` (an absolute .ts path) to `<temp>/<name>.mjs`; the path, or undefined without esbuild. */
@@ -41,6 +56,7 @@ export async function bundleSourceEntry(entry: string, name: string): Promise<st
     outfile,
     packages: 'external',
     alias: SOURCE_ALIASES,
+    plugins: [keepModuleUrls],
     logLevel: 'warning',
   });
   return outfile;

@@ -41,9 +41,9 @@ export class SealChecks {
 
   /**
    * Checks the seal `ev` given which seqs of its stream the bundle holds
-   * before it and the last seal seen; returns the seal's mark, or why it fails.
+   * before it and the seals seen by seq; returns the seal's mark, or why it fails.
    */
-  check(ev: EventLine, holds: (seq: number) => boolean, lastSeal: SealMark | undefined): SealMark | string {
+  check(ev: EventLine, holds: (seq: number) => boolean, sealAt: (seq: number) => SealMark | undefined): SealMark | string {
     const rec = ev.record;
     this.#seals++;
     const a = readSealAttrs(rec.attrs ?? {});
@@ -55,7 +55,8 @@ export class SealChecks {
       if (a.prev_seal_tag !== ZERO_HASH_HEX) return "the stream's first seal must carry a zero prev_seal_tag";
     } else if (holds(a.first_seq - 1)) {
       const before = a.first_seq - 1;
-      if (lastSeal?.seq !== before) return `seq ${before}, before epoch ${a.epoch}, must be the previous seal`;
+      const lastSeal = sealAt(before);
+      if (lastSeal === undefined) return `seq ${before}, before epoch ${a.epoch}, must be the previous seal`;
       if (a.epoch !== lastSeal.epoch + 1 || a.prev_seal_tag !== lastSeal.tag) {
         return `the seal of epoch ${a.epoch} does not continue the seal of epoch ${lastSeal.epoch} at seq ${lastSeal.seq}`;
       }

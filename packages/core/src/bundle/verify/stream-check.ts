@@ -9,12 +9,22 @@
  * What each break means, given that both records' leaves verified:
  * - seq s + 1 with another prev: the log holds two histories → forked;
  * - a seq already seen: same chain hash → inserted (stored twice), another →
- *   forked; a lower seq not seen → reordered;
+ *   forked; a lower seq not seen → a late gap fill when it lies in a gap
+ *   of this stream seen earlier in the bundle, else reordered;
  * - a seq jump: a gap, explained when the filter selects by name (it may drop
  *   any record), when a log_gap record in the bundle covers it, or when a
  *   record beside it is a log_gap taken only to explain gaps (the records of
  *   its stream between were not selected); otherwise deleted at the first
  *   missing seq.
+ * A late gap fill: the collector stores records that arrive after a gap
+ * opened when they chain to a stored neighbour (docs/ingest.md), so their
+ * leaves come after the records beyond the gap. A fill must chain the same
+ * way here: to the record before it when that is in the bundle, and the
+ * record after it must carry its chain hash as prev; it shrinks the gap. A
+ * seal inside a fill is checked like any other against the seal before its
+ * epoch; a seal beyond the gap that came first in the file was checked when
+ * the record before its epoch was not yet held, so without that link (the
+ * chain links and its tag still bind it).
  * Breaks are kept, not reported at once: whether the log really holds them
  * (forked) or the bundle was altered (modified) is known only once the batch
  * proof has been checked.
@@ -28,10 +38,13 @@ interface StreamState {
   lastSeq: number;
   /** The last record was taken only to explain a gap (a log_gap the filter does not select). */
   lastExplains: boolean;
-  lastSeal: SealMark | undefined;
+  /** The seals seen, by seq. */
+  readonly seals: Map<number, SealMark>;
   /** Seqs seen, ascending, and where their events are kept (for their chain hashes). */
   readonly seqs: number[];
   readonly positions: number[];
+  /** The prev of each record that followed a gap, by seq: what a fill ending just below must hash to. */
+  readonly prevAfterGap: Map<number, Buffer>;
 }
 
 export interface Gap {
@@ -46,8 +59,8 @@ export interface Gap {
   readonly byFilter: boolean;
 }
 
-/** Position of `seq` in the ascending list, or −1. */
-function indexOfSeq(seqs: readonly number[], seq: number): number {
+/** Where `seq` is, or would go, in the ascending list. */
+function lowerBound(seqs: readonly number[], seq: number): number {
   let lo = 0;
   let hi = seqs.length;
   while (lo < hi) {
@@ -55,6 +68,12 @@ function indexOfSeq(seqs: readonly number[], seq: number): number {
     if ((seqs[mid] as number) < seq) lo = mid + 1;
     else hi = mid;
   }
+  return lo;
+}
+
+/** Position of `seq` in the ascending list, or −1. */
+function indexOfSeq(seqs: readonly number[], seq: number): number {
+  const lo = lowerBound(seqs, seq);
   return seqs[lo] === seq ? lo : -1;
 }
 
@@ -63,7 +82,8 @@ export class StreamChecks {
   readonly #seals: SealChecks;
   /** The first break found, in file order. */
   firstBreak: BundleFailure | null = null;
-  readonly gaps: Gap[] = [];
+  /** Gaps still open: a late fill splits or removes its gap. */
+  gaps: Gap[] = [];
   /** Ranges named by log_gap records, by device and stream. */
   readonly logGaps = new Map<string, [number, number][]>();
 
@@ -96,7 +116,7 @@ export class StreamChecks {
     let s = this.#streams.get(key);
     if (s === undefined || s.seqs.length === 0) {
       if (s === undefined) {
-        s = { lastSeq: 0, lastExplains: false, lastSeal: undefined, seqs: [], positions: [] };
+        s = { lastSeq: 0, lastExplains: false, seals: new Map(), seqs: [], positions: [], prevAfterGap: new Map() };
         this.#streams.set(key, s);
       }
       if (rec.seq === 1 && rec.prev !== ZERO_HASH_HEX) this.#break('modified', line, 'seq 1 must carry a zero prev', at);
@@ -115,15 +135,20 @@ export class StreamChecks {
         index: ev.leafIndex,
         byFilter,
       });
+      s.prevAfterGap.set(rec.seq, Buffer.from(ev.prev));
     } else {
-      this.#repeat(s, ev, line, at);
-      return null;
+      return this.#repeat(s, ev, line, at, pos);
     }
     if (isSeal(ev)) {
       const seqs = s.seqs;
-      const mark = this.#seals.check(ev, (seq) => indexOfSeq(seqs, seq) >= 0, s.lastSeal);
+      const seals = s.seals;
+      const mark = this.#seals.check(
+        ev,
+        (seq) => indexOfSeq(seqs, seq) >= 0,
+        (seq) => seals.get(seq),
+      );
       if (typeof mark === 'string') return bundleFailure('bad_seal', line, mark, at);
-      s.lastSeal = mark;
+      seals.set(mark.seq, mark);
     }
     s.lastSeq = rec.seq;
     s.lastExplains = explains;
@@ -132,17 +157,62 @@ export class StreamChecks {
     return null;
   }
 
-  /** A seq at or below the stream's last: a repeat, a fork or a record out of order. */
-  #repeat(s: StreamState, ev: EventLine, line: number, at: Parameters<typeof bundleFailure>[3]): void {
+  /** A seq at or below the stream's last: a late gap fill, a repeat, a fork or a record out of order. */
+  #repeat(s: StreamState, ev: EventLine, line: number, at: Parameters<typeof bundleFailure>[3], pos: number): BundleFailure | null {
     const seq = ev.record.seq;
     const lo = indexOfSeq(s.seqs, seq);
     if (lo < 0) {
-      this.#break('reordered', line, `seq ${seq} comes after seq ${s.lastSeq} of its stream`, at);
+      const gap = this.gaps.findIndex((g) => g.deviceId === ev.deviceId && g.stream === ev.record.stream && g.from <= seq && seq <= g.to);
+      if (gap < 0) this.#break('reordered', line, `seq ${seq} comes after seq ${s.lastSeq} of its stream`, at);
+      else return this.#fill(s, gap, ev, line, at, pos);
     } else if (this.#chainHashAt(s.positions[lo] as number).equals(ev.chainHash)) {
       this.#break('inserted', line, `seq ${seq} is already in the bundle at an earlier leaf`, at);
     } else {
       this.#break('forked', line, `another record with seq ${seq} of this stream is in the bundle, with another chain hash`, at);
     }
+    return null;
+  }
+
+  /** Records a late fill of seq inside gap `gi`, checking that it chains to the neighbours the bundle holds. */
+  #fill(
+    s: StreamState,
+    gi: number,
+    ev: EventLine,
+    line: number,
+    at: Parameters<typeof bundleFailure>[3],
+    pos: number,
+  ): BundleFailure | null {
+    const seq = ev.record.seq;
+    const before = indexOfSeq(s.seqs, seq - 1);
+    if (before >= 0 && !ev.prev.equals(this.#chainHashAt(s.positions[before] as number))) {
+      this.#break('forked', line, `gap fill seq ${seq} carries a prev that is not the chain hash of seq ${seq - 1} in this bundle`, at);
+    }
+    const next = s.prevAfterGap.get(seq + 1);
+    if (next !== undefined && !next.equals(ev.chainHash)) {
+      this.#break('forked', line, `gap fill seq ${seq} does not chain to seq ${seq + 1}, which follows it in this bundle`, at);
+    }
+    const g = this.gaps[gi] as Gap;
+    const rest = [
+      { ...g, to: seq - 1 },
+      { ...g, from: seq + 1 },
+    ].filter((r) => r.from <= r.to);
+    this.gaps.splice(gi, 1, ...rest);
+    if (seq - 1 >= g.from) s.prevAfterGap.set(seq, Buffer.from(ev.prev));
+    const i = lowerBound(s.seqs, seq);
+    s.seqs.splice(i, 0, seq);
+    s.positions.splice(i, 0, pos);
+    if (isSeal(ev)) {
+      const seqs = s.seqs;
+      const seals = s.seals;
+      const mark = this.#seals.check(
+        ev,
+        (q) => indexOfSeq(seqs, q) >= 0,
+        (q) => seals.get(q),
+      );
+      if (typeof mark === 'string') return bundleFailure('bad_seal', line, mark, at);
+      seals.set(mark.seq, mark);
+    }
+    return null;
   }
 
   #break(kind: BundleFailure['kind'], line: number, detail: string, at: Parameters<typeof bundleFailure>[3]): void {
