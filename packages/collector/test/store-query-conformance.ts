@@ -208,6 +208,19 @@ export function describeQueryConformance(name: string, factory: () => QueryFixtu
     );
 
     test(
+      'a window over two hour buckets whose candidates together exceed the scan limit pages on (seed 129617156)',
+      withFilled((store, all) => {
+        // 36 records per hour; a scan limit of 37 keeps every row of each bucket but not of both.
+        const f: Filter = { name: 'authn_login_fail', user: 'admin', text: 'cam', fromUs: hour(0), toUs: hour(2) };
+        const want = reference(all, f);
+        assert.ok(want.length > 2);
+        assert.deepEqual(drain(store, f, 2, 37), want);
+        const g: Filter = { fromUs: hour(0), toUs: hour(2), severity: 'info' };
+        assert.deepEqual(drain(store, g, 3, 40), reference(all, g));
+      }),
+    );
+
+    test(
       'model check: random filters, limits and scan limits against the reference',
       withFilled((store, all) => {
         const opt = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });

@@ -253,8 +253,11 @@ export class SqliteEventQuery {
       const h = this.#stmt(HOUR_NEXT).pluck().get(b, last) as number | undefined;
       if (h === undefined) break;
       const got = perBucket.all({ b: h, from, to, lo: params.lo as number, hi: params.hi as number, take }) as number[];
-      if (got.length === take) truncated = true;
-      candidates = mergeDesc(candidates, got, take);
+      const merged = mergeDesc(candidates, got, take);
+      // A bucket with more rows than it gave, or a merge that dropped some: rows below the
+      // last candidate are unexamined (the second case once ended a page early).
+      if (got.length === take || merged.length < candidates.length + got.length) truncated = true;
+      candidates = merged;
       b = h + 1;
     }
     if (candidates.length === 0) return { events: [], nextBeforePos: undefined };
