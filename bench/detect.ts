@@ -38,7 +38,19 @@ import { addDevice, createApiToken, DB_FILE, openDataDir, verifyWebhookSignature
 import { type ChildCollector, startChildCollector } from '../packages/collector/test/support/child-collector.js';
 import { buildStream, type StreamItem, T0_US } from './detect-stream.js';
 import { type Figure, report } from './harness.js';
-import { agent, BATCH, closedLoop, type EventMaker, Feed, getJson, newEncodeStats, openLoop, post, type Tokens } from './ingest-load.js';
+import {
+  agent,
+  BATCH,
+  closedLoop,
+  type EventMaker,
+  Feed,
+  failedLoginEvent,
+  getJson,
+  newEncodeStats,
+  openLoop,
+  post,
+  type Tokens,
+} from './ingest-load.js';
 
 const env = process.env;
 const EVENTS = Number(env.SECLOG_BENCH_EVENTS ?? 200_000);
@@ -187,18 +199,8 @@ const benign: EventMaker = (i, device, nowMs): SecurityEvent => {
 /** Failed logins of `admin` from one address: a brute force once 11 of them fall in 60 s. */
 const failedLoginFrom =
   (ip: string): EventMaker =>
-  (_i, device, nowMs) => ({
-    v: 1,
-    id: uuidv7(),
-    name: 'authn_login_fail',
-    time: eventTimeNow(nowMs),
-    severity: 'medium',
-    outcome: 'failure',
-    device: { id: device },
-    actor: { user: 'admin', ip },
-    attrs: { method: 'password', reason: 'bad_password' },
-    tq: { synced: true, source: 'ntp' },
-  });
+  (_i, device, nowMs) =>
+    failedLoginEvent(device, nowMs, 'admin', ip);
 
 /** A fresh source address per burst, outside the background's 10.0.0.0/8. */
 const burstIp = (k: number) => (k < 254 ? `203.0.113.${k + 1}` : `198.51.${100 + Math.floor(k / 254)}.${(k % 254) + 1}`);

@@ -56,19 +56,24 @@ export const newEncodeStats = (): EncodeStats => ({ eventBytes: 0, sampled: 0, r
 /** The i-th event of a device's stream, stamped `nowMs` (no chain fields). */
 export type EventMaker = (i: number, device: string, nowMs: number) => SecurityEvent;
 
+/** A failed password login by `user` from `ip`, stamped `nowMs`. */
+export function failedLoginEvent(device: string, nowMs: number, user: string, ip: string): SecurityEvent {
+  return {
+    v: 1,
+    id: uuidv7(),
+    name: 'authn_login_fail',
+    time: eventTimeNow(nowMs),
+    severity: 'medium',
+    outcome: 'failure',
+    device: { id: device },
+    actor: { user, ip },
+    attrs: { method: 'password', reason: 'bad_password' },
+    tq: { synced: true, source: 'ntp' },
+  };
+}
+
 /** The collector bench's events: failed logins over 97 users and 250 addresses. */
-export const failedLogin: EventMaker = (i, device, nowMs) => ({
-  v: 1,
-  id: uuidv7(),
-  name: 'authn_login_fail',
-  time: eventTimeNow(nowMs),
-  severity: 'medium',
-  outcome: 'failure',
-  device: { id: device },
-  actor: { user: `user${i % 97}`, ip: `203.0.113.${i % 250}` },
-  attrs: { method: 'password', reason: 'bad_password' },
-  tq: { synced: true, source: 'ntp' },
-});
+export const failedLogin: EventMaker = (i, device, nowMs) => failedLoginEvent(device, nowMs, `user${i % 97}`, `203.0.113.${i % 250}`);
 
 /** One device stream: sealed, chained records encoded as ready-to-send batch bodies. */
 export class Feed {
