@@ -10,6 +10,7 @@ const groups: Record<string, () => Promise<{ run: () => Promise<void> | void }>>
   query: () => import('./query.js'),
   detect: () => import('./detect.js'),
   agent: () => import('./agent.js'),
+  syslog: () => import('./syslog.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -71,6 +71,8 @@ export type { TlsPinOptions } from './ship/tls-pin.js';
 export { normalizeFingerprint } from './ship/tls-pin.js';
 export type { HttpAnswer, HttpTransportOptions, Transport } from './ship/transport.js';
 export { createHttpTransport } from './ship/transport.js';
+// the other transports: MQTT through a broker, RFC 5425 syslog over TLS (docs/agent.md "Transports")
+export type { MqttShipOptions, SyslogTlsShipOptions, TransportKind } from './ship/transport-options.js';
 // time quality: SNTP client and the tq tracker (docs/agent-time.md)
 export type { OffsetSelection } from './time/select-offset.js';
 export type { ServerAddress } from './time/sntp/server-address.js';

@@ -10,6 +10,7 @@ import { registerRulesCommand } from './commands/rules.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTailCommand } from './commands/tail.js';
 import { registerTokenCommand } from './commands/token.js';
+import { registerUserCommand } from './commands/user.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { EXIT } from './exit-codes.js';
@@ -27,6 +28,7 @@ export function createProgram(): Command {
   registerServeCommand(program);
   registerDeviceCommand(program);
   registerTokenCommand(program);
+  registerUserCommand(program);
   registerEventsCommand(program);
   registerQueryCommand(program);
   registerTailCommand(program);

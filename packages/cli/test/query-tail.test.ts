@@ -5,12 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { ChainedEvent } from '@seclog/core';
 import { recordChainHashHex, uuidv7, ZERO_HASH_HEX } from '@seclog/core';
-import { runCli } from './support/run-cli.js';
+import { CLI, runCli } from './support/run-cli.js';
 
-const entry = fileURLToPath(new URL('./support/cli-entry.ts', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'seclog-cli-q-'));
 const data = join(root, 'data');
 let server: ChildProcess;
@@ -19,7 +17,7 @@ let admin = '';
 const children: ChildProcess[] = [];
 
 function cli(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, ['--conditions=seclog-source', '--import', 'tsx', entry, ...args], {
+  const r = spawnSync(process.execPath, [...CLI, ...args], {
     encoding: 'utf8',
     timeout: 60_000,
     env: { ...process.env, SECLOG_URL: '', SECLOG_TOKEN: '', NO_COLOR: '1', ...env },
@@ -28,7 +26,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
 }
 
 before(async () => {
-  server = spawn(process.execPath, ['--conditions=seclog-source', '--import', 'tsx', entry, 'serve', '--data', data, '--port', '0'], {
+  server = spawn(process.execPath, [...CLI, 'serve', '--data', data, '--port', '0'], {
     env: { ...process.env, SECLOG_LOG_LEVEL: 'silent' },
   });
   let out = '';
@@ -164,13 +162,9 @@ test('errors exit 2 with the server’s message', () => {
 });
 
 async function follow(args: string[]): Promise<{ lines: () => string[]; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=seclog-source', '--import', 'tsx', entry, 'tail', '--server', url, '--token', admin, ...args],
-    {
-      env: { ...process.env, NO_COLOR: '1' },
-    },
-  );
+  const child = spawn(process.execPath, [...CLI, 'tail', '--server', url, '--token', admin, ...args], {
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   children.push(child);
   let out = '';
   let err = '';

@@ -4,14 +4,12 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createNoteVerifier, eventTimeNow, openCheckpoint, recordChainHashHex, uuidv7, ZERO_HASH_HEX } from '@seclog/core';
-import { runCli } from './support/run-cli.js';
+import { CLI, runCli } from './support/run-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'seclog-cli-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const data = join(root, 'data');
-const entry = fileURLToPath(new URL('./support/cli-entry.ts', import.meta.url));
 
 test('device add writes the device file (0600); list and revoke; token create', () => {
   const out = join(root, 'cam-1.json');
@@ -47,7 +45,7 @@ test('device add writes the device file (0600); list and revoke; token create', 
 
 test('serve: first-run admin token, ingest over HTTP, SIGTERM signs a last checkpoint', async () => {
   const dir = join(root, 'serve');
-  const child = spawn(process.execPath, ['--conditions=seclog-source', '--import', 'tsx', entry, 'serve', '--data', dir, '--port', '0'], {
+  const child = spawn(process.execPath, [...CLI, 'serve', '--data', dir, '--port', '0'], {
     env: { ...process.env, SECLOG_LOG_LEVEL: 'silent' },
   });
   let stdout = '';
@@ -105,7 +103,7 @@ test('serve: first-run admin token, ingest over HTTP, SIGTERM signs a last check
     // The last checkpoint covers everything committed, and verifies with the published key.
     const vkey = readFileSync(join(dir, 'log.vkey'), 'utf8').trim();
     const origin = vkey.split('+')[0]!;
-    const srv2 = spawn(process.execPath, ['--conditions=seclog-source', '--import', 'tsx', entry, 'serve', '--data', dir, '--port', '0'], {
+    const srv2 = spawn(process.execPath, [...CLI, 'serve', '--data', dir, '--port', '0'], {
       env: { ...process.env, SECLOG_LOG_LEVEL: 'silent' },
     });
     again = srv2;

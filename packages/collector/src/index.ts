@@ -3,6 +3,23 @@
  * are here; ingest, the integrator, query and export follow (issue C).
  */
 
+// users, sign-in and sessions (issue G item 1)
+export type { Principal } from './auth/principal.js';
+export { principalActor, principalLabel } from './auth/principal.js';
+export type { ActiveSession, NewSession, SignInOptions } from './auth/sign-in.js';
+export { csrfTokenOf, SignIn } from './auth/sign-in.js';
+export type { ChangedBy } from './auth/users.js';
+export {
+  addUser,
+  checkUserName,
+  generatePassword,
+  listUsers,
+  setUserDisabled,
+  setUserPassword,
+  setUserRole,
+  USER_ROLES,
+  unlockUser,
+} from './auth/users.js';
 export { CONFIG_DEFAULTS } from './config/defaults.js';
 export { renderConfigurationMarkdown } from './config/docs.js';
 export type { ConfigIssue } from './config/issues.js';
@@ -47,12 +64,19 @@ export type { DataDir } from './keys/data-dir.js';
 export { initDataDir } from './keys/data-dir.js';
 export type { LogKey, LogKeyOptions } from './keys/log-key.js';
 export { defaultLogOrigin, LOG_KEY_FILE, LOG_VKEY_FILE, loadOrCreateLogKey } from './keys/log-key.js';
+export type { ScryptCost } from './keys/passwords.js';
+export { checkPasswordPolicy, DEFAULT_SCRYPT_COST, hashPassword, verifyPassword } from './keys/passwords.js';
 export type { TokenPrefix } from './keys/secrets.js';
 export { constantTimeEqual, hashToken, newToken, TOKEN_PREFIXES, tokenPrefix, verifyToken } from './keys/secrets.js';
 // metrics (issue C item 8)
 export type { CollectorMetricsOptions } from './metrics/collector-metrics.js';
 export { CollectorMetrics } from './metrics/collector-metrics.js';
 export type { MetricsAuth } from './metrics/metrics-route.js';
+// MQTT input (issue E item 3, docs/mqtt.md)
+export type { MqttConnectSettings } from './mqtt/mqtt-config.js';
+export { mqttConfigIssues, mqttConnectSettings } from './mqtt/mqtt-config.js';
+export type { MqttIngestLog, MqttIngestOptions, MqttIngestStatus } from './mqtt/mqtt-ingest.js';
+export { MqttIngest } from './mqtt/mqtt-ingest.js';
 // notifications (issue F item 5)
 export type { ChannelContext } from './notify/channels/channel-config.js';
 export { createChannels, notifyConfigIssues } from './notify/channels/channel-config.js';
@@ -82,6 +106,12 @@ export type { OpenedDataDir } from './server/data-store.js';
 export { DB_FILE, ensureFirstAdminToken, openDataDir } from './server/data-store.js';
 export type { Migration, MigrationReport } from './store/migrations.js';
 export { runMigrations } from './store/migrations.js';
+export type { PgBridgeOptions } from './store/pg/pg-bridge.js';
+export { PG_BRIDGE_DEFAULTS, preparePgWorker } from './store/pg/pg-bridge.js';
+export type { PgMigration } from './store/pg/pg-migrations.js';
+export { PG_MIGRATIONS } from './store/pg/pg-schema.js';
+export type { PgSettings, PgStoreOptions } from './store/pg/pg-store.js';
+export { openPgStore, PgStore } from './store/pg/pg-store.js';
 // storage
 export { SQLITE_MIGRATIONS } from './store/sqlite-schema.js';
 export type { SqliteSettings, SqliteStoreOptions } from './store/sqlite-store.js';
@@ -113,6 +143,10 @@ export type {
   StreamSeal,
   TransactionOptions,
 } from './store/types.js';
+// syslog inputs (issue E item 1)
+export { UNAUTHENTICATED_DEVICE } from './syslog/attribution.js';
+export type { SyslogAddress, SyslogAddresses, SyslogListenersOptions } from './syslog/syslog-listeners.js';
+export { SyslogListeners } from './syslog/syslog-listeners.js';
 // verify (issue C item 7)
 export type { StoreFailure, StoreFailureKind, StoreFailureTarget, StoreSummary, StoreVerification } from './verify/store-result.js';
 export type { BundleFileVerification, VerifyBundleFileOptions } from './verify/verify-bundle-file.js';

@@ -251,11 +251,15 @@ describe('GET /api/v1/events', () => {
     assert.equal(filter.cursor, next.body.next, 'a later page names its cursor');
   });
 
-  test('a refused query reads nothing and records nothing', async () => {
+  test('a refused query reads nothing: no log_access, only the refusal of a missing token is recorded', async () => {
     const before = own().length;
     await get('/api/v1/events?limit=0');
     await get('/api/v1/events', null);
-    assert.equal(own().length, before);
+    const added = own().slice(before);
+    assert.deepEqual(
+      added.map((e) => [e.name, e.attrs.reason]),
+      [['authn_login_fail', 'missing_token']],
+    );
   });
 });
 

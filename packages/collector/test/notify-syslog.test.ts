@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -18,45 +18,10 @@ import { notifyConfigIssues } from '../src/notify/channels/channel-config.js';
 import { ALERT_SD_ID, alertSyslogMessage } from '../src/notify/channels/syslog-message.js';
 import { Notifier } from '../src/notify/notifier.js';
 import { notice, notifyConfig, sleep, tempStore, waitFor } from './notify-fixtures.js';
+import { canConnect, findPeer, freePort } from './support/peers.js';
 
 // SECLOG_RSYSLOGD names another binary (or a missing one, to see the skip).
-const RSYSLOGD = (process.env.SECLOG_RSYSLOGD ? [process.env.SECLOG_RSYSLOGD] : ['/usr/sbin/rsyslogd', '/sbin/rsyslogd']).find((p) =>
-  existsSync(p),
-);
-const REQUIRE_ALL = process.env.SECLOG_TEST_REQUIRE_ALL === '1';
-const MISSING = 'rsyslogd not found: install Debian package rsyslog (apt-get install rsyslog)';
-if (!RSYSLOGD && REQUIRE_ALL) test('rsyslogd is available (SECLOG_TEST_REQUIRE_ALL=1)', () => assert.fail(MISSING));
-const skip = RSYSLOGD ? false : MISSING;
-
-function freePort(kind: 'tcp' | 'udp'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    if (kind === 'udp') {
-      const s = createSocket('udp4');
-      s.once('error', reject);
-      s.bind(0, '127.0.0.1', () => {
-        const { port } = s.address();
-        s.close(() => resolve(port));
-      });
-    } else {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const { port } = s.address() as { port: number };
-        s.close(() => resolve(port));
-      });
-    }
-  });
-}
-
-const canConnect = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
+const { path: RSYSLOGD, skip } = findPeer('rsyslogd', 'SECLOG_RSYSLOGD', ['/usr/sbin/rsyslogd', '/sbin/rsyslogd'], 'rsyslog');
 
 interface Rsyslog {
   tcpPort: number;

@@ -15,6 +15,7 @@ import { describeAlertStoreConformance } from './store-alerts-conformance.js';
 import { describeIngestStateConformance } from './store-ingest-conformance.js';
 import { describeOutboxConformance } from './store-outbox-conformance.js';
 import { describeQueryConformance } from './store-query-conformance.js';
+import { describeUserStoreConformance } from './store-users-conformance.js';
 
 export interface StoreFixture {
   store: Store;
@@ -134,7 +135,16 @@ function expectedRows(batch: BatchWrite): { device: string; stream: string | nul
   }));
 }
 
-export function describeStoreConformance(name: string, factory: StoreFactory): void {
+/** Which of the sub-suites run (each defaults to true): a backend that lacks their methods yet turns them off, saying why. */
+export interface ConformanceParts {
+  query?: boolean;
+  ingestState?: boolean;
+  alerts?: boolean;
+  outbox?: boolean;
+  users?: boolean;
+}
+
+export function describeStoreConformance(name: string, factory: StoreFactory, parts: ConformanceParts = {}): void {
   const withStore = (fn: (f: StoreFixture) => void) => () => {
     const f = factory();
     try {
@@ -617,8 +627,9 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       });
     });
   });
-  describeQueryConformance(name, factory);
-  describeIngestStateConformance(name, factory);
-  describeAlertStoreConformance(name, factory);
-  describeOutboxConformance(name, factory);
+  if (parts.query !== false) describeQueryConformance(name, factory);
+  if (parts.ingestState !== false) describeIngestStateConformance(name, factory);
+  if (parts.alerts !== false) describeAlertStoreConformance(name, factory);
+  if (parts.outbox !== false) describeOutboxConformance(name, factory);
+  if (parts.users !== false) describeUserStoreConformance(name, factory);
 }

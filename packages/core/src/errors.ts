@@ -328,6 +328,10 @@ export const ERROR_CODES = {
     status: 429,
     doc: 'The device sent more records than `ingest.perDeviceRatePerSec` allows; nothing of the batch was stored. Retry after `details.retryAfterMs`.',
   },
+  INGEST_STREAM_RESERVED: {
+    status: 400,
+    doc: 'The batch names a stream id the collector chains itself (`passthrough/…` for foreign records, `collector.…` for its own events); a device stream needs another id (the agent uses a UUID). Nothing was stored.',
+  },
   AUTH_TOKEN_MISSING: { status: 401, doc: 'The request has no `Authorization: Bearer <token>` header.' },
   AUTH_TOKEN_INVALID: { status: 401, doc: 'The bearer token is malformed, of the wrong kind (device vs API), unknown, or revoked.' },
   AUTH_DEVICE_REVOKED: {
@@ -388,11 +392,54 @@ export const ERROR_CODES = {
     status: 503,
     doc: 'Sent as the last `error` event of a live tail whose client fell more than `details.maxLag` events behind while not reading; reconnect with `Last-Event-ID` (`details.lastEventId`) to resume where it stopped.',
   },
+  // users, sessions and sign-in (G item 1): add codes below this line
+  STORE_USER_EXISTS: { status: 409, doc: 'A user of this name exists already.' },
+  USER_NAME_INVALID: {
+    status: 400,
+    doc: 'A user name must be 1–64 characters: letters, digits and . _ @ -, starting with a letter or digit.',
+  },
+  USER_PASSWORD_WEAK: {
+    status: 400,
+    doc: 'A password must be 12–1,024 characters (UTF-8 bytes at most 1,024) and not a user name; `details.rule` says which rule failed.',
+  },
+  USER_NOT_FOUND: { status: 404, doc: 'No user has this name.' },
+  USER_ROLE_INVALID: { status: 400, doc: 'A user role is one of admin, analyst, auditor.' },
+  AUTH_LOGIN_FAILED: {
+    status: 401,
+    doc: 'The user name or password is wrong, or the account is disabled. The answer does not say which (the collector’s own log does).',
+  },
+  AUTH_ACCOUNT_LOCKED: {
+    status: 423,
+    doc: 'Too many failed logins: the account refuses every password until `details.lockedUntil` (RFC 3339). An administrator can unlock it earlier (`seclog user unlock`).',
+  },
+  AUTH_LOGIN_RATE_LIMITED: {
+    status: 429,
+    doc: 'Too many login attempts from this address; `details.retryAfterSeconds` (also in Retry-After) says when to try again.',
+  },
+  AUTH_SESSION_INVALID: { status: 401, doc: 'The session cookie is unknown, expired, or its user was disabled; sign in again.' },
+  AUTH_CSRF_FAILED: {
+    status: 403,
+    doc: 'A state-changing request authenticated by the session cookie did not carry the session’s CSRF token in `X-CSRF-Token` (bearer tokens need none).',
+  },
   // notifications (F item 5)
   NOTIFY_NOTICE_INVALID: {
     status: 500,
     doc: 'An alert handed to the notifier lacks a field a notification needs or has one of the wrong type; `details.errors` lists each as `{path, message}`. Nothing was queued.',
   },
+  // storage: PostgreSQL (I)
+  STORE_PG_UNAVAILABLE: {
+    status: 503,
+    doc: 'The PostgreSQL server could not be reached, refused the connection, or dropped it; `details.reason` says which. A transaction that was open is lost (nothing of it committed unless its COMMIT had been answered).',
+  },
+  STORE_PG_TIMEOUT: {
+    status: 503,
+    doc: 'A PostgreSQL statement ran past the statement timeout and the server cancelled it (`details.sqlState` 57014; a lock wait counts; the store stays usable), or a call got no answer from the connection thread within `details.timeoutMs` (the server or the thread hangs; the store is closed, open a new one).',
+  },
+  STORE_PG_FAILED: {
+    status: 500,
+    doc: 'PostgreSQL refused a statement of the store; `details.sqlState` is its SQLSTATE and `details.statement` the first words of the SQL.',
+  },
+  STORE_CLOSED: { status: 503, doc: 'The store was closed (or broken by an earlier timeout) and takes no more calls.' },
   // agent (D): add codes below this line
   AGENT_TIME_CONFIG_INVALID: {
     status: 500,

@@ -80,8 +80,9 @@ export { renderErrorsMarkdown } from './error-docs.js';
 export type { ErrorCode, ErrorSpec } from './errors.js';
 // errors
 export { ERROR_CODES, isSeclogError, SeclogError } from './errors.js';
-export type { Limits } from './event/limits.js';
 // event model
+export { fitToRecordLimit } from './event/fit.js';
+export type { Limits } from './event/limits.js';
 export { LIMITS } from './event/limits.js';
 export { isIpAddress } from './event/patterns.js';
 export type { EventInput, PrepareContext, PreparedEvent } from './event/prepare.js';
@@ -116,7 +117,7 @@ export type { OtlpDecodeContext, OtlpDecodeResult, OtlpRejection } from './forma
 export { decodeOtlpLogs, OTLP_DEFAULT_MAX_RECORDS } from './formats/otlp/decode.js';
 export { toOtlpLogs } from './formats/otlp/encode.js';
 export type { OtlpAttribution } from './formats/otlp/record.js';
-export type { SyslogFrameDecoder, SyslogFrameDecoderOptions, SyslogFraming } from './formats/syslog/framing.js';
+export type { SyslogDecodeResult, SyslogFrameDecoder, SyslogFrameDecoderOptions, SyslogFraming } from './formats/syslog/framing.js';
 export { createSyslogFrameDecoder, frameLf, frameOctetCounted } from './formats/syslog/framing.js';
 export type { ParseRfc3164Options } from './formats/syslog/rfc3164.js';
 export { parseRfc3164 } from './formats/syslog/rfc3164.js';

@@ -199,6 +199,69 @@ test('a frame completed from earlier pushes comes before the frames that start i
   assert.deepEqual(d.end(), []);
 });
 
+test('decode returns the frames of a chunk completed before a framing error, with the error; the decoder then stays broken', () => {
+  const d = createSyslogFrameDecoder({ maxFrameBytes: 100 });
+  assert.deepEqual(texts(d.push(enc.encode('<1>a\n5 ab'))), ['<1>a']);
+  // One chunk: the end of a split frame, two whole frames, then a bad byte and a frame after it.
+  const r = d.decode(enc.encode('cde3 xyz<2>b\n!oops\n1 z'));
+  assert.deepEqual(texts(r.frames), ['abcde', 'xyz', '<2>b']);
+  assert.ok(isSeclogError(r.error, 'SYSLOG_FRAME_INVALID'));
+  assert.equal((r.error as unknown as { details: { offset: number } }).details.offset, 9 + 13); // 9 bytes in the first push
+  const again = d.decode(enc.encode('<3>c\n'));
+  assert.deepEqual(again.frames, []);
+  assert.equal(again.error, r.error);
+  assert.throws(
+    () => d.push(enc.encode('<3>c\n')),
+    (e: unknown) => isSeclogError(e, 'SYSLOG_FRAME_INVALID'),
+  );
+  // Too long, after a whole frame in the same chunk; and no error: the same frames as push.
+  const t = createSyslogFrameDecoder({ maxFrameBytes: 10 });
+  const tr = t.decode(enc.encode('3 abc<4>0123456789x'));
+  assert.deepEqual(texts(tr.frames), ['abc']);
+  assert.ok(isSeclogError(tr.error, 'SYSLOG_TOO_LONG'));
+  const ok = createSyslogFrameDecoder({ maxFrameBytes: 10 }).decode(enc.encode('3 abc<5>d\n'));
+  assert.deepEqual(texts(ok.frames), ['abc', '<5>d']);
+  assert.equal('error' in ok, false);
+});
+
+test('decode, random chunkings: every frame completed before a framing error is returned, nothing after it', () => {
+  const message = fc.string({ unit: 'binary', minLength: 1, maxLength: 80 }).map((s) => `<13>1 - - - - - - ${s}`);
+  // Bytes that cannot start a frame in auto mode ('0' is a bad MSG-LEN, the rest no frame start).
+  const bad = fc.constantFrom('0 x', '!', 'x<13>', ' 5 abcde', '\r\n');
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(message, fc.boolean()), { maxLength: 8 }),
+      bad,
+      fc.array(fc.nat(), { maxLength: 6 }),
+      (msgs, junk, cuts) => {
+        const usable = msgs.map(([m, counted]) => [m, counted || m.includes('\n')] as const);
+        const good = concat(...usable.map(([m, counted]) => (counted ? frameOctetCounted(m) : frameLf(m))));
+        const stream = concat(good, enc.encode(junk), frameOctetCounted('<13>1 - - - - - - after'));
+        const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
+        const d = createSyslogFrameDecoder({ maxFrameBytes: 4096 });
+        const got: Uint8Array[] = [];
+        let error: unknown;
+        let from = 0;
+        for (const p of [...points, stream.length]) {
+          const r = d.decode(stream.subarray(from, p));
+          got.push(...r.frames);
+          from = p;
+          if (r.error !== undefined) {
+            error = r.error;
+            break;
+          }
+        }
+        assert.ok(isSeclogError(error, 'SYSLOG_FRAME_INVALID'));
+        assert.deepEqual(
+          texts(got),
+          usable.map(([m]) => m),
+        );
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
 test('the partial frame held between pushes stays within maxFrameBytes', () => {
   const d = createSyslogFrameDecoder({ maxFrameBytes: 1000, framing: 'lf' });
   for (let i = 0; i < 9; i++) d.push(enc.encode('<'.padEnd(100, 'x')));

@@ -38,7 +38,7 @@ export interface DeviceFileFields {
   seal?: SealerPolicy;
 }
 
-/** Transport settings passed to the shipper (docs/agent.md "Options"). */
+/** Transport settings passed to the shipper (docs/agent.md "Options"); `transport` selects http, mqtt or syslog-tls ("Transports"). */
 export type LoggerShipOptions = Pick<
   ShipperOptions,
   | 'tls'
@@ -50,6 +50,8 @@ export type LoggerShipOptions = Pick<
   | 'refusalStormLimit'
   | 'allowInsecureHttp'
   | 'transport'
+  | 'mqtt'
+  | 'syslogTls'
   | 'random'
 >;
 

@@ -81,6 +81,8 @@ class SecurityLoggerBase {
   #disabled: ReadonlySet<string>;
 
   #busy = false;
+  /** The last syncSoon() promise a handler was attached to. */
+  #soon: Promise<void> | undefined;
   #watching = false;
   #urgentSeq = 0;
   #urgentNotified = 0;
@@ -218,7 +220,12 @@ class SecurityLoggerBase {
     this.#noteAppended(rec.seq, shipsAtOnce(this.#cfg.profile, cls, rec.severity));
     this.#afterAppend();
     if (cls.critical) return this.#ring.durable(rec.seq).then(() => receipt);
-    this.#ring.syncSoon(rec.seq).catch(this.#onSyncFailed);
+    // Pending soon() calls share one promise (group-commit.ts): one handler for all of them.
+    const soon = this.#ring.syncSoon(rec.seq);
+    if (soon !== this.#soon) {
+      this.#soon = soon;
+      soon.catch(this.#onSyncFailed);
+    }
     return Promise.resolve(receipt);
   }
 

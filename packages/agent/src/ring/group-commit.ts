@@ -39,6 +39,13 @@ export class GroupCommit {
   #timer: NodeJS.Timeout | null = null;
   #timerAt = Number.POSITIVE_INFINITY;
   #idle: (() => void)[] = [];
+  /**
+   * The waiter that soon() calls share while it is pending: a busy logger
+   * calls soon() for every record, and one waiter (one promise) whose seq
+   * moves up serves them all, since the fsync that covers the last of them
+   * covers the others too.
+   */
+  #shared: (Waiter & { promise: Promise<void> }) | null = null;
   /** fsyncs completed; for stats and the bench. */
   fsyncs = 0;
 
@@ -66,11 +73,42 @@ export class GroupCommit {
   soon(seq: number, maxDelayMs: number): Promise<void> {
     if (seq <= this.#durableSeq) return Promise.resolve();
     const deadline = maxDelayMs <= 0 ? 0 : performance.now() + maxDelayMs;
+    const shared = this.#shared;
+    if (shared !== null && deadline >= shared.deadline) {
+      // Its fsync starts by an earlier deadline and covers everything appended until then.
+      if (seq > shared.seq) shared.seq = seq;
+      return shared.promise;
+    }
+    if (deadline > 0 && shared === null) return this.#share(seq, deadline);
     const p = new Promise<void>((resolve, reject) => {
       this.#waiters.push({ seq, deadline, resolve, reject });
     });
     this.#schedule(deadline);
     return p;
+  }
+
+  #share(seq: number, deadline: number): Promise<void> {
+    let settle!: { resolve: () => void; reject: (err: Error) => void };
+    const promise = new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    const w = {
+      seq,
+      deadline,
+      promise,
+      resolve: () => {
+        if (this.#shared === w) this.#shared = null;
+        settle.resolve();
+      },
+      reject: (err: Error) => {
+        if (this.#shared === w) this.#shared = null;
+        settle.reject(err);
+      },
+    };
+    this.#shared = w;
+    this.#waiters.push(w);
+    this.#schedule(deadline);
+    return promise;
   }
 
   /** Resolves when no fsync is running or queued (before closing the file). */

@@ -10,6 +10,13 @@ import type { ShipReport } from './reports.js';
 import type { ShipSource } from './source.js';
 import type { TlsPinOptions } from './tls-pin.js';
 import type { Transport } from './transport.js';
+import {
+  checkMqttShipOptions,
+  checkSyslogTlsShipOptions,
+  type MqttShipOptions,
+  type SyslogTlsShipOptions,
+  type TransportKind,
+} from './transport-options.js';
 
 export type ShipProfile = Pick<
   ProfileDefaults,
@@ -44,8 +51,17 @@ export interface ShipperOptions {
   onReport?: (report: ShipReport) => void;
   /** Source of randomness for jitter, [0, 1); default Math.random. */
   random?: () => number;
-  /** Replaces the HTTP transport (tests). */
-  transport?: Transport;
+  /**
+   * How batches travel (docs/agent.md "Transports"): 'http' (default: the
+   * collector URL), 'mqtt' (through a broker, settings in `mqtt`) or
+   * 'syslog-tls' (RFC 5425, best effort, settings in `syslogTls`); or a
+   * Transport object that replaces the HTTP one (tests).
+   */
+  transport?: Transport | TransportKind;
+  /** The broker for transport 'mqtt' (docs/mqtt.md). */
+  mqtt?: MqttShipOptions;
+  /** The collector's syslog TLS listener for transport 'syslog-tls'. */
+  syslogTls?: SyslogTlsShipOptions;
 }
 
 export interface ResolvedShipperOptions {
@@ -64,6 +80,9 @@ export interface ResolvedShipperOptions {
   onReport: (report: ShipReport) => void;
   random: () => number;
   transport: Transport | undefined;
+  kind: TransportKind;
+  mqtt: MqttShipOptions | undefined;
+  syslogTls: SyslogTlsShipOptions | undefined;
 }
 
 export const SHIPPER_DEFAULTS = Object.freeze({
@@ -84,11 +103,18 @@ const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
 
 export function resolveShipperOptions(o: ShipperOptions): ResolvedShipperOptions {
   const problems: string[] = [];
+  const kind: TransportKind = typeof o.transport === 'string' ? o.transport : 'http';
+  if (kind !== 'http' && kind !== 'mqtt' && kind !== 'syslog-tls') {
+    problems.push(`transport: must be 'http', 'mqtt', 'syslog-tls' or a Transport (got ${JSON.stringify(o.transport)})`);
+  }
+  if (kind === 'mqtt') problems.push(...checkMqttShipOptions(o.mqtt, o.device));
+  if (kind === 'syslog-tls') problems.push(...checkSyslogTlsShipOptions(o.syslogTls));
   let url: URL | undefined;
   try {
     url = new URL(o.url);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push(`url: must be http: or https: (got ${url.protocol})`);
-    else if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname) && o.allowInsecureHttp !== true) {
+    // The collector URL carries nothing over the other transports.
+    else if (kind === 'http' && url.protocol === 'http:' && !LOOPBACK.test(url.hostname) && o.allowInsecureHttp !== true) {
       problems.push(`url: plain http to ${url.hostname} would send the device token in clear; use https or set allowInsecureHttp`);
     }
     if (url.protocol === 'http:' && o.tls !== undefined) problems.push('tls: pins need an https url');
@@ -139,7 +165,10 @@ export function resolveShipperOptions(o: ShipperOptions): ResolvedShipperOptions
       }
     },
     random: o.random ?? Math.random,
-    transport: o.transport,
+    transport: typeof o.transport === 'object' ? o.transport : undefined,
+    kind,
+    mqtt: o.mqtt,
+    syslogTls: o.syslogTls,
   };
 }
 

@@ -1,7 +1,9 @@
 /**
  * The shipper: moves records from the source (the ring) to the collector
  * over HTTP(S) and advances the source's acknowledged mark as the collector
- * acknowledges them (docs/ingest.md; behaviour in docs/agent.md).
+ * acknowledges them (docs/ingest.md; behaviour in docs/agent.md). The MQTT
+ * and syslog-tls transports (./select-transport.ts) answer the same two
+ * requests, so everything below holds for them too.
  *
  * One loop does one step at a time, in this order of priority:
  *
@@ -27,11 +29,12 @@ import { SeclogError } from '@seclog/core';
 import { type Ack, classifyCursorAnswer, classifyIngestAnswer, type ErrorInfo, type IngestOutcome } from './answer.js';
 import { type Batch, type BatchLimits, encodeBatch, readBatch } from './batch.js';
 import { afterFill, planFill, type SeqRange } from './gap-fill.js';
-import { peerOf, type ResolvedShipperOptions, resolveShipperOptions, type ShipperOptions } from './options.js';
+import { type ResolvedShipperOptions, resolveShipperOptions, type ShipperOptions } from './options.js';
 import { type Failure, OutageTracker } from './outage.js';
+import { createShipTransport } from './select-transport.js';
 import type { ShipSource } from './source.js';
 import { type IsolationRange, splitRefused } from './split.js';
-import { createHttpTransport, type HttpAnswer, type Transport } from './transport.js';
+import type { HttpAnswer, Transport } from './transport.js';
 
 export type ShipState = 'stopped' | 'idle' | 'waiting' | 'shipping' | 'backoff' | 'unauthorized' | 'closed';
 
@@ -140,10 +143,11 @@ export class Shipper {
     this.#source = this.#o.source;
     this.#token = this.#o.token;
     this.#maxRecords = this.#o.profile.batchMaxEvents;
-    this.#outage = new OutageTracker(this.#o.backoff, this.#o.random, this.#o.onReport, peerOf(this.#o.url));
-    this.#transport =
-      this.#o.transport ??
-      createHttpTransport({ url: this.#o.url, timeoutMs: this.#o.requestTimeoutMs, ...(this.#o.tls ? { tls: this.#o.tls } : {}) });
+    const { transport, peer } = createShipTransport(this.#o, this.#source);
+    this.#outage = new OutageTracker(this.#o.backoff, this.#o.random, this.#o.onReport, peer);
+    this.#transport = transport;
+    // Syslog frames carry each record's text; a gzipped batch would only be inflated again before framing.
+    if (this.#o.kind === 'syslog-tls') this.#gzip = false;
   }
 
   /** Start shipping: read the collector's cursor, then ship what is pending and whatever is appended. */

@@ -146,11 +146,12 @@ export class TimeQualityTracker {
   /** The time quality to stamp on a record now. */
   tq(): TimeQuality {
     const m = this.#measurement;
-    if (this.#servers.length === 0) return { synced: false, source: 'unknown' };
-    if (!m) return { synced: false, source: 'ntp' };
+    // Members in canonical (RFC 8785) order, as the record writer builds records: no reordering per event.
+    if (this.#servers.length === 0) return { source: 'unknown', synced: false };
+    if (!m) return { source: 'ntp', synced: false };
     const ageMs = Math.max(0, this.#mono() - m.atMono);
     const accuracy = Math.abs(m.offsetMs) + m.errorMs + ageMs * this.settings.driftPpm * 1e-6;
-    return { synced: this.#synced, source: 'ntp', accuracy_ms: round3(accuracy), offset_ms: round3(m.offsetMs) };
+    return { accuracy_ms: round3(accuracy), offset_ms: round3(m.offsetMs), source: 'ntp', synced: this.#synced };
   }
 
   get synced(): boolean {

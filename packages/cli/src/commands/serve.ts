@@ -14,6 +14,11 @@ interface ServeOptions {
   port?: string;
   config?: string;
   insecureBind?: boolean;
+  syslogPort?: string;
+  syslogTlsPort?: string;
+  syslogTcp?: boolean;
+  syslogUdp?: boolean;
+  mqtt?: string;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -25,6 +30,11 @@ export function registerServeCommand(program: Command): void {
     .option('--port <port>', 'HTTP port (default 8080; 0 picks a free one)')
     .option('--config <file>', 'configuration file (default ./seclog.yaml when present)')
     .option('--insecure-bind', 'allow plain HTTP on a non-loopback address')
+    .option('--syslog-port <port>', 'syslog TCP and UDP port (default 5514; with --port 0, a free one)')
+    .option('--syslog-tls-port <port>', 'syslog TLS port, with syslog.tls from the config (default 6514)')
+    .option('--no-syslog-tcp', 'do not run the plain syslog TCP listener')
+    .option('--no-syslog-udp', 'do not run the syslog UDP listener')
+    .option('--mqtt <url>', 'ingest from this MQTT broker (mqtt.enabled and mqtt.url; docs/mqtt.md)')
     .action(async (opts: ServeOptions) => {
       let collector: Collector;
       try {
@@ -32,11 +42,30 @@ export function registerServeCommand(program: Command): void {
         if (opts.host !== undefined) http.host = opts.host;
         if (opts.port !== undefined) http.port = opts.port;
         if (opts.insecureBind === true) http.insecureBind = true;
+        const syslog: Record<string, unknown> = {};
+        // --port 0 asks for a throwaway collector (tests, trials): its syslog listeners take free ports too.
+        const syslogPort = opts.syslogPort ?? (opts.port !== undefined && Number(opts.port) === 0 ? '0' : undefined);
+        if (syslogPort !== undefined) {
+          syslog.tcpPort = syslogPort;
+          syslog.udpPort = syslogPort;
+        }
+        const tlsPort = opts.syslogTlsPort ?? (opts.port !== undefined && Number(opts.port) === 0 ? '0' : undefined);
+        if (tlsPort !== undefined) syslog.tlsPort = tlsPort;
+        if (opts.syslogTcp === false) syslog.tcpEnabled = false;
+        if (opts.syslogUdp === false) syslog.udpEnabled = false;
         const config = loadConfig({
           ...(opts.config === undefined ? {} : { file: opts.config }),
-          flags: { ...(opts.data === undefined ? {} : { dataDir: opts.data }), http },
+          flags: {
+            ...(opts.data === undefined ? {} : { dataDir: opts.data }),
+            http,
+            syslog,
+            ...(opts.mqtt === undefined ? {} : { mqtt: { enabled: true, url: opts.mqtt } }),
+          },
         });
-        collector = await openCollector(config, { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
+        collector = await openCollector(config, {
+          logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+          syslog: true,
+        });
         if (collector.adminToken !== undefined) {
           process.stdout.write(`first run: admin API token (shown once, store it now):\n  ${collector.adminToken}\n`);
         }
@@ -45,6 +74,16 @@ export function registerServeCommand(program: Command): void {
           process.stderr.write('seclog serve: WARNING plain HTTP on a non-loopback address (--insecure-bind)\n');
         }
         process.stdout.write(`seclog collector listening on ${url} (data ${collector.data.path}, log ${collector.data.key.origin})\n`);
+        const sys = collector.syslog.addresses();
+        const at = (a: { host: string; port: number }) => `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+        const parts = [sys.tcp && `tcp ${at(sys.tcp)}`, sys.udp && `udp ${at(sys.udp)}`, sys.tls && `tls ${at(sys.tls)}`].filter(Boolean);
+        if (parts.length > 0) process.stdout.write(`seclog syslog inputs: ${parts.join(', ')}\n`);
+        if (config.mqtt.enabled) {
+          const broker = new URL(config.mqtt.url ?? '');
+          process.stdout.write(
+            `seclog mqtt input: ${broker.protocol}//${broker.host} as ${config.mqtt.clientId} (connecting in the background)\n`,
+          );
+        }
       } catch (err) {
         process.stderr.write(`seclog serve: ${(err as Error).message}\n`);
         process.exitCode = EXIT.usage;

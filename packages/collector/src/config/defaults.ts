@@ -3,8 +3,8 @@
  * come from COLLECTOR_DEFAULTS (DESIGN.md §6) so the two cannot drift; the
  * rest is sized here, with the reason beside each number.
  *
- * Keys without a default: `http.tls` and `syslog.tls` (no certificate is
- * assumed) and `log.origin` (chosen at random on first run and then read
+ * Keys without a default: `http.tls`, `syslog.tls` and `mqtt.tls` (no certificate is
+ * assumed), the broker's `mqtt.url` and credentials, and `log.origin` (chosen at random on first run and then read
  * back from the log key in the data directory, see keys/log-key.ts).
  */
 import { COLLECTOR_DEFAULTS } from '../defaults.js';
@@ -35,6 +35,28 @@ export const CONFIG_DEFAULTS = deepFreeze({
     tcpEnabled: true,
     udpEnabled: true,
     insecureBind: false,
+    requireClientCert: false,
+    // RFC 5424 leaves the limit to the receiver; 64 KiB holds the largest
+    // seclog record (16 KiB) twice over with its structured-data index.
+    maxMessageBytes: 65_536,
+    // Each connection holds at most a read chunk, a partial frame and its
+    // uncommitted messages (docs/syslog.md), so this bounds memory too.
+    maxConnections: 256,
+    // Far above what a device's security log sends, low enough that one
+    // sender cannot take the whole commit path from the others.
+    connectionRatePerSec: 20_000,
+    sourceMap: [],
+  },
+  mqtt: {
+    enabled: false,
+    // One collector per broker session: a second one with the same id would
+    // take the session over (docs/mqtt.md).
+    clientId: 'seclog-collector',
+    // A week covers a collector down over a long weekend; the broker keeps
+    // the queued batches that long (its own queue limits permitting).
+    sessionExpirySec: 604_800,
+    keepaliveSec: 30,
+    insecure: false,
   },
   log: {
     // A second bounds how stale the newest checkpoint can be, which is what a

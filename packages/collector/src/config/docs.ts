@@ -62,6 +62,8 @@ export function renderConfigurationMarkdown(): string {
     '**Safety.** A non-loopback `http.host` without `http.tls` is refused unless `http.insecureBind` is `true`; a non-loopback',
     '`syslog.host` with plain TCP or UDP enabled is refused unless `syslog.insecureBind` is `true` (`CONFIG_INSECURE_BIND`).',
     'Configured TLS files must exist and be readable (`CONFIG_TLS_FILE`). Relative paths are relative to the working directory.',
+    'With `mqtt.enabled`, `mqtt.url` is required, and plain `mqtt://` to a non-loopback broker is refused unless `mqtt.insecure`',
+    'is `true`; the broker password comes from `mqtt.passwordFile` or the variable named by `mqtt.passwordEnv` (docs/mqtt.md).',
     'Nothing is clamped: a value out of range is an error.',
     '',
   ];

@@ -13,6 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SeclogError } from '@seclog/core';
 import { parseDocument } from 'yaml';
+import { mqttConfigIssues } from '../mqtt/mqtt-config.js';
 import { notifyConfigIssues } from '../notify/channels/channel-config.js';
 import { CONFIG_DEFAULTS, deepFreeze } from './defaults.js';
 import { type ConfigIssue, issue, schemaIssues } from './issues.js';
@@ -52,6 +53,7 @@ export function loadConfig(options: LoadConfigOptions = {}): CollectorConfig {
   issues.push(...schemaIssues(merged, sources), ...crossKeyIssues(merged, sources));
   // Notification channels are checked per type once the schema holds (the channel list's rules).
   if (issues.length === 0) issues.push(...notifyConfigIssues((merged as unknown as CollectorConfig).notify, { env, cwd }));
+  if (issues.length === 0) issues.push(...mqttConfigIssues((merged as unknown as CollectorConfig).mqtt, { env, cwd }));
   const unsafe = [...bindIssues(merged, sources), ...tlsFileIssues(merged, sources, cwd)];
   const all = [...issues, ...unsafe];
   if (all.length > 0) {

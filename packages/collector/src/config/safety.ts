@@ -28,6 +28,20 @@ export function crossKeyIssues(config: Tree, sources: SourceMap): ConfigIssue[] 
       issue('CONFIG_INVALID', 'http.bodyLimitBytes', 'atLeastMaxBatchBytes', body, `must be ≥ ingest.maxBatchBytes (${batch})`, sources),
     );
   }
+  // Requiring a client certificate that nothing can verify would refuse every client.
+  const syslog = obj(config.syslog);
+  if (syslog?.requireClientCert === true && typeof obj(syslog.tls)?.caFile !== 'string') {
+    out.push(
+      issue(
+        'CONFIG_INVALID',
+        'syslog.requireClientCert',
+        'needsCaFile',
+        true,
+        'needs syslog.tls.caFile (the CA client certificates are checked against)',
+        sources,
+      ),
+    );
+  }
   return out;
 }
 

@@ -50,6 +50,18 @@ export const HttpSchema = Type.Object(
   closed,
 );
 
+// The HTTP listener's TLS keys, but a client certificate is optional for syslog (syslog.requireClientCert).
+const SyslogTlsSchema = Type.Object(
+  {
+    certFile: filePath('PEM certificate chain presented to clients'),
+    keyFile: filePath('PEM private key of the certificate (keep it mode 0600)'),
+    caFile: Type.Optional(
+      filePath('PEM CA bundle; a client certificate it signed attributes messages to the enrolled device its CN or SAN names'),
+    ),
+  },
+  { ...closed, description: 'TLS for the syslog TLS listener; the files must exist at startup' },
+);
+
 export const SyslogSchema = Type.Object(
   {
     host: host('Address the syslog listeners bind; plain TCP/UDP on anything but loopback needs syslog.insecureBind'),
@@ -58,8 +70,83 @@ export const SyslogSchema = Type.Object(
     tlsPort: port('Port of the syslog TLS listener (RFC 5425); it runs when syslog.tls is set'),
     tcpEnabled: Type.Boolean({ description: 'Run the plain syslog TCP listener' }),
     udpEnabled: Type.Boolean({ description: 'Run the syslog UDP listener' }),
-    tls: Type.Optional(TlsSchema),
+    tls: Type.Optional(SyslogTlsSchema),
     insecureBind: Type.Boolean({ description: 'Allow plain syslog TCP/UDP on a non-loopback syslog.host' }),
+    requireClientCert: Type.Boolean({
+      description:
+        'Refuse TLS clients without a certificate signed by syslog.tls.caFile (default: optional; a verified one attributes messages)',
+    }),
+    maxMessageBytes: Type.Integer({
+      minimum: 480,
+      maximum: MIB,
+      description: 'Largest syslog message accepted, in bytes; a longer TCP/TLS frame closes its connection, a longer datagram is dropped',
+    }),
+    maxConnections: Type.Integer({
+      minimum: 1,
+      maximum: 65_535,
+      description: 'Open syslog TCP plus TLS connections at most; more are refused',
+    }),
+    connectionRatePerSec: Type.Integer({
+      minimum: 1,
+      maximum: 10_000_000,
+      description:
+        'Messages per second from one TCP/TLS connection (reading pauses beyond it) or one UDP source address (dropped beyond it)',
+    }),
+    sourceMap: Type.Array(
+      Type.Object(
+        {
+          source: Type.String({ minLength: 1, maxLength: 253, description: 'IP address, or a host name resolved at startup' }),
+          device: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$', description: 'Device id the messages are attributed to' }),
+        },
+        closed,
+      ),
+      {
+        maxItems: 10_000,
+        description:
+          'Sender address or host name -> device id for syslog without a client certificate: a list set in the file (docs/syslog.md)',
+      },
+    ),
+  },
+  closed,
+);
+
+export const MqttTlsSchema = Type.Object(
+  {
+    caFile: Type.Optional(filePath('PEM CA bundle to trust for the broker certificate (default: the system CAs)')),
+    certFile: Type.Optional(filePath('PEM client certificate presented to the broker (with keyFile)')),
+    keyFile: Type.Optional(filePath('PEM private key of mqtt.tls.certFile (keep it mode 0600)')),
+  },
+  { ...closed, description: 'TLS towards an mqtts:// broker; the files must exist at startup' },
+);
+
+export const MqttSchema = Type.Object(
+  {
+    enabled: Type.Boolean({
+      description: 'Connect to the MQTT broker at mqtt.url and ingest batches published on seclog/+/events (docs/mqtt.md)',
+    }),
+    url: Type.Optional(
+      Type.String({ pattern: '^mqtts?://', description: 'Broker URL, mqtt://host:1883 or mqtts://host:8883; required when mqtt.enabled' }),
+    ),
+    clientId: Type.String({
+      pattern: '^[A-Za-z0-9._-]{1,64}$',
+      description: 'MQTT client id; the broker keeps the persistent session under it, so it must be stable and used by one collector only',
+    }),
+    username: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'User name for the broker' })),
+    passwordFile: Type.Optional(filePath('File holding the broker password (its first line; keep it mode 0600)')),
+    passwordEnv: Type.Optional(
+      Type.String({
+        pattern: '^SECLOG_[A-Z0-9_]+$',
+        description: 'Environment variable holding the broker password (instead of passwordFile)',
+      }),
+    ),
+    tls: Type.Optional(MqttTlsSchema),
+    sessionExpirySec: Type.Integer({
+      minimum: 60,
+      maximum: 4_294_967_295,
+      description: 'How long the broker keeps the collector’s session (subscription and queued batches) while it is away, in seconds',
+    }),
+    keepaliveSec: Type.Integer({ minimum: 5, maximum: 3600, description: 'MQTT keep-alive interval, in seconds' }),
+    insecure: Type.Boolean({ description: 'Allow plain mqtt:// to a non-loopback broker (device tokens then cross the network in clear)' }),
   },
   closed,
 );
@@ -199,6 +286,7 @@ export const CollectorConfigSchema = Type.Object(
     dataDir: filePath('Directory for the database and keys; created with mode 0700 on first run'),
     http: HttpSchema,
     syslog: SyslogSchema,
+    mqtt: MqttSchema,
     log: LogSchema,
     ingest: IngestSchema,
     detect: DetectSchema,
@@ -215,4 +303,5 @@ export type CollectorConfig = DeepReadonly<Static<typeof CollectorConfigSchema>>
 export type TlsConfig = DeepReadonly<Static<typeof TlsSchema>>;
 export type DetectConfig = DeepReadonly<Static<typeof DetectSchema>>;
 export type NotifyConfig = DeepReadonly<Static<typeof NotifySchema>>;
+export type MqttConfig = DeepReadonly<Static<typeof MqttSchema>>;
 export type NotifyChannelConfig = DeepReadonly<Static<typeof NotifyChannelSchema>>;

@@ -6,6 +6,7 @@
  * get one success and one ALERT_TRANSITION_INVALID.
  */
 import { SeclogError } from '@seclog/core';
+import { principalLabel } from '../auth/principal.js';
 import { KeyedLock } from '../ingest/keyed-lock.js';
 import type { OwnEvent, OwnStream } from '../ingest/own-stream.js';
 import type { StoredAlert } from '../store/alert-types.js';
@@ -25,7 +26,7 @@ function transitionEvent(alert: StoredAlert, t: PlannedTransition, who: Actor): 
     input: {
       actor: actorField(who),
       attrs,
-      message: `API token ${who.token.name} (${who.token.role}) ${verb} alert ${alert.id} "${alert.ruleTitle}"${detail}`,
+      message: `${principalLabel(who.principal)} ${verb} alert ${alert.id} "${alert.ruleTitle}"${detail}`,
     },
   };
 }
@@ -52,7 +53,7 @@ export class AlertTriage {
   transition(id: string, req: TransitionRequest, who: Actor): Promise<StoredAlert> {
     return this.#lock.run(id, async () => {
       const alert = this.get(id);
-      const plan = planTransition(alert, req, { role: who.token.role, name: who.token.name });
+      const plan = planTransition(alert, req, { role: who.principal.role, name: who.principal.name });
       const logPos = await appendAudit(this.#own, transitionEvent(alert, plan, who), `the transition of alert ${id}`);
       const ok = this.#store.alerts().transitionAlert({
         alertId: id,

@@ -8,18 +8,18 @@
  * repeats, never the reverse.
  */
 import { SeclogError } from '@seclog/core';
+import { type Principal, principalActor } from '../auth/principal.js';
 import type { OwnEvent, OwnStream } from '../ingest/own-stream.js';
-import type { ApiTokenRow } from '../store/types.js';
 
-/** Who asks: the API token and the client address. */
+/** Who asks: the principal (API token or user) and the client address. */
 export interface Actor {
-  readonly token: ApiTokenRow;
+  readonly principal: Principal;
   readonly ip?: string;
 }
 
 /** How the actor appears in records and the triage history. */
 export function actorUser(a: Actor): string {
-  return `api-token/${a.token.id}`;
+  return principalActor(a.principal);
 }
 
 export function actorField(a: Actor): { user: string; ip?: string } {

@@ -7,6 +7,7 @@
  * Changes run one at a time.
  */
 import { SeclogError } from '@seclog/core';
+import { principalLabel } from '../auth/principal.js';
 import { KeyedLock } from '../ingest/keyed-lock.js';
 import type { OwnStream } from '../ingest/own-stream.js';
 import type { Store } from '../store/types.js';
@@ -70,7 +71,7 @@ export class RuleAdmin {
               rule_source: rule.source,
               rule_sha256: rule.sha256,
             },
-            message: `API token ${who.token.name} (${who.token.role}) ${enabled ? 'enabled' : 'disabled'} ${rule.source} rule ${id} "${rule.title}"`,
+            message: `${principalLabel(who.principal)} ${enabled ? 'enabled' : 'disabled'} ${rule.source} rule ${id} "${rule.title}"`,
           },
         },
         `the change of rule ${id}`,
@@ -110,7 +111,7 @@ export class RuleAdmin {
               rule_file: file.fileId,
               rule_sha256: file.sha256,
             },
-            message: `API token ${who.token.name} (${who.token.role}) ${replaces === undefined ? 'added' : 'replaced'} custom rule file ${file.fileId} (${file.keys.join(', ')})`,
+            message: `${principalLabel(who.principal)} ${replaces === undefined ? 'added' : 'replaced'} custom rule file ${file.fileId} (${file.keys.join(', ')})`,
           },
         },
         `the change of custom rule file ${file.fileId}`,

@@ -17,17 +17,14 @@ import type { Actor } from '../detect/audit.js';
 import type { TransitionRequest } from '../detect/lifecycle.js';
 import type { Detection } from '../detect/open-detection.js';
 import { ALERT_RESOLUTIONS, ALERT_STATUSES } from '../store/alert-types.js';
-import type { Role, Store } from '../store/types.js';
-import { apiTokenFor } from './auth.js';
+import type { Store } from '../store/types.js';
+import { POLICY, principalOf } from './access-control.js';
 import { ErrorSchema } from './schemas.js';
 
 export interface AlertRoutesOptions {
   store: Store;
   detection: Detection;
 }
-
-const READERS: readonly Role[] = ['admin', 'analyst', 'auditor'];
-const TRIAGERS: readonly Role[] = ['admin', 'analyst'];
 
 const nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const time = (description: string) => Type.String({ description: `${description}, RFC 3339 UTC` });
@@ -113,14 +110,15 @@ const IdParams = Type.Object({ id: Type.String({ pattern: '^alr-[0-9a-f]{32}$', 
 export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, opts) => {
   const { store, detection } = opts;
   const errors = { '4xx': ErrorSchema, '5xx': ErrorSchema };
-  const actor = (req: FastifyRequest, roles: readonly Role[]): Actor => ({
-    token: apiTokenFor(store, req, roles),
+  const actor = (req: FastifyRequest): Actor => ({
+    principal: principalOf(req),
     ...(req.ip ? { ip: req.ip } : {}),
   });
 
   app.get(
     '/api/v1/alerts',
     {
+      config: { policy: POLICY.readers },
       attachValidation: true,
       schema: {
         summary: 'List alerts, newest first, one page at a time',
@@ -129,7 +127,7 @@ export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, o
       },
     },
     async (req) => {
-      actor(req, READERS);
+      actor(req);
       const parsed = parseAlertQuery(req.query as Record<string, unknown>);
       const page = store.alerts().queryAlerts(parsed.query);
       return {
@@ -142,6 +140,7 @@ export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, o
   app.get(
     '/api/v1/alerts/:id',
     {
+      config: { policy: POLICY.readers },
       schema: {
         summary: 'One alert with its evidence and triage history',
         params: IdParams,
@@ -149,7 +148,7 @@ export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, o
       },
     },
     async (req) => {
-      actor(req, READERS);
+      actor(req);
       const { id } = req.params as { id: string };
       return alertDetailJson(detection.triage.get(id), store.alerts().listAlertTransitions(id));
     },
@@ -158,6 +157,7 @@ export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, o
   app.post(
     '/api/v1/alerts/:id/transition',
     {
+      config: { policy: POLICY.triagers },
       schema: {
         summary: 'Move an alert through its lifecycle (new → acknowledged → in_progress → closed; reopening: admin)',
         params: IdParams,
@@ -166,7 +166,7 @@ export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, o
       },
     },
     async (req) => {
-      const who = actor(req, TRIAGERS);
+      const who = actor(req);
       const { id } = req.params as { id: string };
       const alert = await detection.triage.transition(id, req.body as TransitionRequest, who);
       return alertDetailJson(alert, store.alerts().listAlertTransitions(id));

@@ -5,7 +5,8 @@
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
+import { SignIn, type SignInOptions } from '../auth/sign-in.js';
 import type { Detection } from '../detect/open-detection.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { Integrator } from '../integrate/integrator.js';
@@ -14,12 +15,15 @@ import { installIngestMetrics } from '../metrics/ingest-hooks.js';
 import { type MetricsAuth, metricsRoute } from '../metrics/metrics-route.js';
 import { LiveFeed } from '../query/live-feed.js';
 import type { Store } from '../store/types.js';
+import { installAccessControl, POLICY } from './access-control.js';
 import { alertRoutes } from './alert-routes.js';
+import { authRoutes } from './auth-routes.js';
 import { installErrorHandlers } from './errors.js';
 import { eventRoutes } from './event-routes.js';
 import { ingestRoutes } from './ingest-routes.js';
 import { installJsonBodyParser } from './json-body.js';
 import { logRoutes } from './log-routes.js';
+import { otlpRoutes } from './otlp-routes.js';
 import { ruleRoutes } from './rule-routes.js';
 import { HealthSchema } from './schemas.js';
 
@@ -38,6 +42,12 @@ export interface AppDeps {
   feed?: LiveFeed;
   /** Detection (server/collector.ts opens it when detect.enabled); absent: no /api/v1/alerts and /api/v1/rules. */
   detection?: Detection;
+  /** Password sign-in and sessions (auth/sign-in.ts); defaults apply when absent. */
+  signIn?: SignInOptions;
+  /** Filled with every route as it is registered (the authorisation-matrix test walks it). */
+  routes?: RouteOptions[];
+  /** Refusals recorded per minute (per caller for known ones) before they are only counted (default 10). */
+  denialsPerMinute?: number;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -50,6 +60,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   } as FastifyServerOptions);
   installErrorHandlers(app);
   installJsonBodyParser(app);
+  // Before any route plugin, whose instances copy the root's hooks and decorations when registered:
+  // principalFor (http/auth.ts) finds the sign-in service on every route's instance, and the policy
+  // hook (http/access-control.ts) guards every route.
+  const signIn = new SignIn(deps.store, deps.ingest.own, deps.signIn);
+  app.decorate('seclogSignIn', signIn);
+  installAccessControl(app, deps.store, deps.ingest.own, { routes: deps.routes, perMinute: deps.denialsPerMinute });
   // Before the route plugins: they copy the root's hooks when registered.
   if (deps.metrics !== undefined) installIngestMetrics(app, deps.metrics.registry);
   await app.register(swagger, {
@@ -57,7 +73,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   const accepting = deps.accepting ?? (() => true);
+  await app.register(authRoutes, { signIn, maxAgeSeconds: Math.round((deps.signIn?.maxHours ?? 12) * 3600) });
   await app.register(ingestRoutes, { store: deps.store, ingest: deps.ingest, accepting });
+  await app.register(otlpRoutes, { store: deps.store, ingest: deps.ingest, accepting, metrics: deps.metrics?.registry });
   await app.register(logRoutes, { store: deps.store, integrator: deps.integrator, own: deps.ingest.own, verifierKey: deps.verifierKey });
   await app.register(eventRoutes, { store: deps.store, own: deps.ingest.own, feed: deps.feed ?? new LiveFeed(deps.store) });
   if (deps.detection !== undefined) {
@@ -67,10 +85,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.metrics !== undefined) {
     await app.register(metricsRoute, { metrics: deps.metrics.registry, store: deps.store, auth: deps.metrics.auth });
   }
-  app.get('/healthz', { schema: { summary: 'Liveness', response: { 200: HealthSchema } } }, async () => ({
-    status: accepting() ? 'ok' : 'stopping',
-    treeSize: deps.integrator.size,
-    events: deps.store.eventCount(),
-  }));
+  app.get(
+    '/healthz',
+    { config: { policy: POLICY.public('liveness, for load balancers') }, schema: { summary: 'Liveness', response: { 200: HealthSchema } } },
+    async () => ({
+      status: accepting() ? 'ok' : 'stopping',
+      treeSize: deps.integrator.size,
+      events: deps.store.eventCount(),
+    }),
+  );
   return app;
 }

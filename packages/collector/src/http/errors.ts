@@ -56,6 +56,11 @@ export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err, req, reply) => {
     const e = toSeclogError(err);
     if (e.code === 'HTTP_INTERNAL') req.log.error({ err }, 'request failed');
+    // A refusal that says when to come back says it in the standard header too (RFC 9110 §10.2.3).
+    const { retryAfterSeconds, retryAfterMs } = e.details as { retryAfterSeconds?: unknown; retryAfterMs?: unknown };
+    const retry =
+      typeof retryAfterSeconds === 'number' ? retryAfterSeconds : typeof retryAfterMs === 'number' ? retryAfterMs / 1000 : undefined;
+    if (retry !== undefined && !reply.hasHeader('retry-after')) reply.header('retry-after', String(Math.max(1, Math.ceil(retry))));
     return reply.status(ERROR_CODES[e.code].status).send(errorBody(e));
   });
   app.setNotFoundHandler((req, reply) => {

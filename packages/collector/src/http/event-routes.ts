@@ -16,8 +16,8 @@ import { encodeCursor } from '../query/cursor.js';
 import { eventJson, pageJson } from '../query/event-view.js';
 import { parseEventQuery, QUERY_PAGE } from '../query/filter.js';
 import type { LiveFeed } from '../query/live-feed.js';
-import type { Role, Store } from '../store/types.js';
-import { apiTokenFor } from './auth.js';
+import type { Store } from '../store/types.js';
+import { POLICY, principalOf } from './access-control.js';
 import { ErrorSchema } from './schemas.js';
 
 export interface EventRoutesOptions {
@@ -26,7 +26,6 @@ export interface EventRoutesOptions {
   feed: LiveFeed;
 }
 
-const READERS: readonly Role[] = ['admin', 'analyst', 'auditor'];
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 const text = (description: string, maxLength: number) => Type.Optional(Type.String({ minLength: 1, maxLength, description }));
@@ -66,13 +65,14 @@ const PageSchema = Type.Object({
 export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (app, opts) => {
   const { store, own, feed } = opts;
 
-  const reader = (req: FastifyRequest): Reader => ({ token: apiTokenFor(store, req, READERS), ...(req.ip ? { ip: req.ip } : {}) });
+  const reader = (req: FastifyRequest): Reader => ({ principal: principalOf(req), ...(req.ip ? { ip: req.ip } : {}) });
   const json = (reply: FastifyReply, body: string) => reply.type('application/json; charset=utf-8').send(body);
   const errors = { '4xx': ErrorSchema, '5xx': ErrorSchema };
 
   app.get(
     '/api/v1/events',
     {
+      config: { policy: POLICY.readers },
       attachValidation: true,
       schema: {
         summary: 'Query events, newest first, one page at a time',
@@ -98,6 +98,7 @@ export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (app, o
   app.get(
     '/api/v1/events/stream',
     {
+      config: { policy: POLICY.readers },
       attachValidation: true,
       schema: {
         summary: 'Follow events live (server-sent events; `id` is the leaf index, resume with Last-Event-ID)',
@@ -143,6 +144,7 @@ export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (app, o
   app.get(
     '/api/v1/events/:id',
     {
+      config: { policy: POLICY.readers },
       schema: {
         summary: 'One event by its record id, with its leaf index and receive time',
         params: Type.Object({ id: Type.String({ description: 'The record id (UUID)' }) }),

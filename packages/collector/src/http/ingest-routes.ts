@@ -1,14 +1,13 @@
 /**
  * Route group /api/v1/ingest: device batches and the resume cursor. Device
- * bearer tokens only. gzip bodies are inflated before parsing and the body
- * limit counts inflated bytes, so a small gzip bomb is refused like a large body.
+ * bearer tokens only. JSON bodies, optionally gzip (./json-upload.ts).
  */
-import { createGunzip } from 'node:zlib';
 import { SeclogError } from '@seclog/core';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { DeviceRow, Store } from '../store/types.js';
-import { bearerToken, deviceForToken } from './auth.js';
+import { deviceOf, POLICY } from './access-control.js';
+import { jsonUploadPreParsing } from './json-upload.js';
 import { ErrorSchema, IngestAckSchema, IngestBodySchema, IngestCursorSchema } from './schemas.js';
 
 export interface IngestRoutesOptions {
@@ -19,61 +18,21 @@ export interface IngestRoutesOptions {
 }
 
 export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app, opts) => {
-  const { store, ingest } = opts;
+  const { ingest } = opts;
 
-  /** The live device of the request; a revoked one is refused and the refusal recorded. */
-  async function device(req: FastifyRequest): Promise<DeviceRow> {
-    const row = deviceForToken(store, bearerToken(req));
-    if (row.revokedUs !== null) {
-      await ingest.own.append({
-        name: 'authn_login_fail',
-        input: {
-          actor: { user: row.id, ...(req.ip ? { ip: req.ip } : {}) },
-          attrs: { method: 'token', reason: 'revoked', interface: 'api' },
-          message: `revoked device ${row.id} tried to ingest`,
-        },
-      });
-      throw new SeclogError('AUTH_DEVICE_REVOKED', `device ${row.id} is revoked`, { device: row.id });
-    }
-    return row;
-  }
+  // The policy hook (access-control.ts) found the live device of the token before the body was read.
+  const device = (req: FastifyRequest): Promise<DeviceRow> => Promise.resolve(deviceOf(req));
 
   app.post(
     '/api/v1/ingest',
     {
+      config: { policy: POLICY.device('ingest') },
       schema: {
         summary: 'Ingest one batch of a device stream',
         body: IngestBodySchema,
         response: { 200: IngestAckSchema, '4xx': ErrorSchema, '5xx': ErrorSchema },
       },
-      preParsing: (req, _reply, payload, done) => {
-        // fastify would parse text/plain too; a batch is JSON only.
-        const type = req.headers['content-type'] ?? '';
-        if (!/^application\/json\s*(;|$)/i.test(type)) {
-          return done(
-            new SeclogError('HTTP_UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type || '(none)'} is not accepted (application/json is)`, {
-              type,
-            }),
-          );
-        }
-        const enc = req.headers['content-encoding'];
-        if (enc === undefined || enc === 'identity') return done(null, payload);
-        if (enc !== 'gzip') {
-          return done(
-            new SeclogError('HTTP_UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${enc} is not accepted (gzip is)`, { encoding: enc }),
-          );
-        }
-        const gunzip = createGunzip();
-        // fastify compares Content-Length with the bytes received, not the inflated ones.
-        let received = 0;
-        payload.on('data', (chunk: Buffer) => {
-          received += chunk.length;
-          (gunzip as unknown as { receivedEncodedLength: number }).receivedEncodedLength = received;
-        });
-        payload.on('error', (err) => gunzip.destroy(err));
-        payload.pipe(gunzip);
-        done(null, gunzip);
-      },
+      preParsing: jsonUploadPreParsing,
     },
     async (req) => {
       if (!opts.accepting()) throw new SeclogError('HTTP_SHUTTING_DOWN', 'the collector is shutting down', {});
@@ -86,6 +45,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
   app.get(
     '/api/v1/ingest/cursor',
     {
+      config: { policy: POLICY.device('read its cursor') },
       schema: {
         summary: 'Acknowledged seq and head per stream of the token’s device',
         response: { 200: IngestCursorSchema, '4xx': ErrorSchema },

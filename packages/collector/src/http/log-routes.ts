@@ -3,12 +3,13 @@
  * RFC 9162 proofs, for an auditor or admin API token. A refused role is
  * recorded as `authz_fail` in the collector's own stream (denials are logged).
  */
-import { isSeclogError, SeclogError } from '@seclog/core';
+import { SeclogError } from '@seclog/core';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { type Principal, principalActor } from '../auth/principal.js';
 import type { OwnStream } from '../ingest/own-stream.js';
 import type { Integrator } from '../integrate/integrator.js';
-import type { ApiTokenRow, Role, Store } from '../store/types.js';
-import { apiTokenFor } from './auth.js';
+import type { Store } from '../store/types.js';
+import { POLICY, principalOf } from './access-control.js';
 import { ConsistencyProofSchema, ConsistencyQuerySchema, ErrorSchema, InclusionProofSchema, InclusionQuerySchema } from './schemas.js';
 
 export interface LogRoutesOptions {
@@ -18,7 +19,6 @@ export interface LogRoutesOptions {
   verifierKey: string;
 }
 
-const READERS: readonly Role[] = ['admin', 'auditor'];
 function numbers<K extends string>(q: Record<string, string>, ...keys: K[]): Record<K, number> {
   const out = {} as Record<K, number>;
   for (const k of keys) {
@@ -33,37 +33,21 @@ const b64 = (h: Uint8Array): string => Buffer.from(h).toString('base64');
 export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (app, opts) => {
   const { store, integrator, own } = opts;
 
-  async function authorise(req: FastifyRequest): Promise<ApiTokenRow> {
-    try {
-      return apiTokenFor(store, req, READERS);
-    } catch (err) {
-      if (isSeclogError(err, 'AUTH_ROLE_FORBIDDEN')) {
-        const role = String((err as SeclogError).details.role);
-        await own.append({
-          name: 'authz_fail',
-          input: {
-            actor: { user: `api-token/${role}` },
-            target: { resource: req.url.split('?')[0] ?? req.url },
-            attrs: { action: 'read', role, interface: 'api' },
-          },
-        });
-      }
-      throw err;
-    }
-  }
+  // The policy hook (access-control.ts) let only admin and auditor through, and recorded the others.
+  const authorise = (req: FastifyRequest): Promise<Principal> => Promise.resolve(principalOf(req));
 
   // Every read of the log is itself logged (DESIGN.md §3); a proof names the leaves it reveals.
-  const logAccess = (reader: ApiTokenRow, filter: Record<string, number>) =>
+  const logAccess = (reader: Principal, filter: Record<string, number>) =>
     own.append({
       name: 'log_access',
-      input: { actor: { user: `api-token/${reader.id}` }, attrs: { action: 'proof', role: reader.role, filter: JSON.stringify(filter) } },
+      input: { actor: { user: principalActor(reader) }, attrs: { action: 'proof', role: reader.role, filter: JSON.stringify(filter) } },
     });
 
   const errors = { '4xx': ErrorSchema };
 
   app.get(
     '/api/v1/log/checkpoint',
-    { schema: { summary: 'Latest signed checkpoint (C2SP signed note)', response: errors } },
+    { config: { policy: POLICY.logReaders }, schema: { summary: 'Latest signed checkpoint (C2SP signed note)', response: errors } },
     async (req, reply) => {
       await authorise(req);
       const cp = store.latestCheckpoint();
@@ -72,14 +56,19 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (app, opts)
     },
   );
 
-  app.get('/api/v1/log/key', { schema: { summary: 'The log’s verifier key (vkey)', response: errors } }, async (req, reply) => {
-    await authorise(req);
-    return reply.type('text/plain; charset=utf-8').send(`${opts.verifierKey}\n`);
-  });
+  app.get(
+    '/api/v1/log/key',
+    { config: { policy: POLICY.logReaders }, schema: { summary: 'The log’s verifier key (vkey)', response: errors } },
+    async (req, reply) => {
+      await authorise(req);
+      return reply.type('text/plain; charset=utf-8').send(`${opts.verifierKey}\n`);
+    },
+  );
 
   app.get(
     '/api/v1/log/proof/inclusion',
     {
+      config: { policy: POLICY.logReaders },
       schema: {
         summary: 'RFC 9162 inclusion proof',
         querystring: InclusionQuerySchema,
@@ -104,6 +93,7 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (app, opts)
   app.get(
     '/api/v1/log/proof/consistency',
     {
+      config: { policy: POLICY.logReaders },
       schema: {
         summary: 'RFC 9162 consistency proof',
         querystring: ConsistencyQuerySchema,

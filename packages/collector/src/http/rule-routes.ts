@@ -18,8 +18,8 @@ import Type from 'typebox';
 import type { Actor } from '../detect/audit.js';
 import type { Detection } from '../detect/open-detection.js';
 import type { RuleProblem } from '../detect/rule-library.js';
-import type { Role, Store } from '../store/types.js';
-import { apiTokenFor } from './auth.js';
+import type { Store } from '../store/types.js';
+import { POLICY, principalOf } from './access-control.js';
 import { ErrorSchema } from './schemas.js';
 
 export interface RuleRoutesOptions {
@@ -27,8 +27,6 @@ export interface RuleRoutesOptions {
   detection: Detection;
 }
 
-const READERS: readonly Role[] = ['admin', 'analyst', 'auditor'];
-const ADMIN: readonly Role[] = ['admin'];
 /** Largest custom rule file, in characters: Sigma rules are a few KiB; a pack-sized file is a mistake. */
 const MAX_RULE_CHARS = 256 * 1024;
 
@@ -63,10 +61,10 @@ const CustomSchema = Type.Object({
 });
 
 export const ruleRoutes: FastifyPluginAsync<RuleRoutesOptions> = async (app, opts) => {
-  const { store, detection } = opts;
+  const { detection } = opts;
   const errors = { '4xx': ErrorSchema, '5xx': ErrorSchema };
-  const actor = (req: FastifyRequest, roles: readonly Role[]): Actor => ({
-    token: apiTokenFor(store, req, roles),
+  const actor = (req: FastifyRequest): Actor => ({
+    principal: principalOf(req),
     ...(req.ip ? { ip: req.ip } : {}),
   });
 
@@ -80,13 +78,14 @@ export const ruleRoutes: FastifyPluginAsync<RuleRoutesOptions> = async (app, opt
   app.get(
     '/api/v1/rules',
     {
+      config: { policy: POLICY.readers },
       schema: {
         summary: 'The loaded rules (built-in and custom) and rule files that did not load',
         response: { 200: ListSchema, ...errors },
       },
     },
     async (req) => {
-      actor(req, READERS);
+      actor(req);
       const problems: RuleProblem[] = detection.service.rules.problems;
       return { rules: detection.rules.list(), problems };
     },
@@ -95,6 +94,7 @@ export const ruleRoutes: FastifyPluginAsync<RuleRoutesOptions> = async (app, opt
   app.put(
     '/api/v1/rules/:id',
     {
+      config: { policy: POLICY.admin },
       schema: {
         summary: 'Enable or disable a rule (admin); logged with the rule file’s SHA-256',
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 }) }),
@@ -103,7 +103,7 @@ export const ruleRoutes: FastifyPluginAsync<RuleRoutesOptions> = async (app, opt
       },
     },
     async (req) => {
-      const who = actor(req, ADMIN);
+      const who = actor(req);
       const { id } = req.params as { id: string };
       const { enabled } = req.body as { enabled: boolean };
       return detection.rules.setEnabled(id, enabled, who);
@@ -113,6 +113,7 @@ export const ruleRoutes: FastifyPluginAsync<RuleRoutesOptions> = async (app, opt
   app.put(
     '/api/v1/rules',
     {
+      config: { policy: POLICY.admin },
       schema: {
         summary: 'Add a custom rule file, or replace the custom file that holds any of its rule ids (admin)',
         body: Type.Object(
@@ -123,7 +124,7 @@ export const ruleRoutes: FastifyPluginAsync<RuleRoutesOptions> = async (app, opt
       },
     },
     async (req) => {
-      const who = actor(req, ADMIN);
+      const who = actor(req);
       const { yaml } = req.body as { yaml: string };
       return detection.rules.putCustom(yaml, who);
     },

@@ -24,7 +24,7 @@
  *   else it is a fork; a first seq above acked + 1 opens the gap
  *   [acked + 1, seq).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ChainedEvent, Hash } from '@seclog/core';
 import { canonicalize, chainHash, SeclogError, validateEvent } from '@seclog/core';
 import type { IncomingRecord, StreamCursor, StreamGap } from '../store/types.js';
@@ -134,7 +134,7 @@ function prepareRecords(batch: IngestBatch, limits: IngestLimits, receivedUs: nu
         max: limits.maxBatchBytes,
       });
     }
-    const digest = createHash('sha256').update(canonical).digest() as Uint8Array as Hash;
+    const digest = hash('sha256', canonical, 'buffer') as Uint8Array as Hash;
     if (before !== undefined && rec.prev !== hex(before.chainHash)) {
       return { kind: 'broken', index: i, seq: rec.seq, expected: hex(before.chainHash), actual: rec.prev };
     }

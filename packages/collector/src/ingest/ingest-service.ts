@@ -8,7 +8,9 @@
 
 import { SeclogError } from '@seclog/core';
 import type { BatchWrite, DeviceRow, Store, StreamCursor, StreamSeal } from '../store/types.js';
+import { isCollectorChained } from '../verify/store-walk.js';
 import { classifyBatch, type IngestBatch, type IngestLimits, type SeqRange } from './classify.js';
+import { ForeignStreams } from './foreign-stream.js';
 import type { GroupCommitter } from './group-commit.js';
 import { KeyedLock } from './keyed-lock.js';
 import type { OwnEvent } from './own-stream.js';
@@ -56,6 +58,8 @@ export class IngestService {
   readonly #verifiers: SealVerifierCache;
   readonly #seenResolutionUs: number;
   readonly own: OwnStream;
+  /** Records without chain fields from other inputs (syslog, OTLP, MQTT), chained per device in `passthrough/<source>`. */
+  readonly foreign: ForeignStreams;
 
   constructor(
     store: Store,
@@ -71,10 +75,11 @@ export class IngestService {
     this.#verifiers = new SealVerifierCache(options.sealVerifiers);
     this.#seenResolutionUs = (options.seenResolutionMs ?? 1000) * 1000;
     this.own = new OwnStream(new OwnStreamBuilder(store, origin), this.#lock, (b) => committer.submit(b));
+    this.foreign = new ForeignStreams(store, committer, this.#lock);
   }
 
-  /** `device` is the authenticated device (from its token). */
-  async ingest(device: DeviceRow, batch: IngestBatch): Promise<IngestAck> {
+  /** `device` is the authenticated device (from its token); `source` the input for metrics (BatchWrite.source, default 'http'). */
+  async ingest(device: DeviceRow, batch: IngestBatch, source?: string): Promise<IngestAck> {
     if (batch.device !== device.id) {
       await this.own.append({
         name: 'authz_fail',
@@ -90,11 +95,18 @@ export class IngestService {
         batch: batch.device,
       });
     }
+    // Those streams are the collector's, and the verifier checks no device seals on them.
+    if (isCollectorChained(device.id, batch.stream)) {
+      throw new SeclogError('INGEST_STREAM_RESERVED', `stream ${batch.stream} is chained by the collector, not by a device`, {
+        field: 'stream',
+        stream: batch.stream,
+      });
+    }
     this.#rate.take(device.id, batch.records.length);
-    return this.#lock.run(`${device.id}\0${batch.stream}`, () => this.#ingestLocked(device, batch));
+    return this.#lock.run(`${device.id}\0${batch.stream}`, () => this.#ingestLocked(device, batch, source));
   }
 
-  async #ingestLocked(row: DeviceRow, batch: IngestBatch): Promise<IngestAck> {
+  async #ingestLocked(row: DeviceRow, batch: IngestBatch, source: string | undefined): Promise<IngestAck> {
     const { device, stream } = batch;
     const store = this.#store;
     const cursor = store.getCursor(device, stream) ?? zeroCursor(device, stream);
@@ -186,11 +198,25 @@ export class IngestService {
     }
     const write: BatchWrite = { device, stream, records: c.accept, cursor: c.cursor, seenUs: receivedUs };
     if (seals.length > 0) write.seals = seals;
+    if (source !== undefined) write.source = source;
     // Submitted together so that they usually share one group (one transaction).
     const work: Promise<unknown>[] = [this.#committer.submit(write)];
     if (events.length > 0) work.push(this.own.append(...events));
     await Promise.all(work);
     return ack;
+  }
+
+  /**
+   * Counts `records` of an authenticated device that reach the store by another way than
+   * ingest() (foreign records of an OTLP request) against its rate; throws INGEST_RATE_LIMITED.
+   */
+  admit(device: string, records: number): void {
+    this.#rate.take(device, records);
+  }
+
+  /** Records one batch or request may hold (config ingest.maxBatchRecords). */
+  get maxBatchRecords(): number {
+    return this.#limits.maxBatchRecords;
   }
 
   /** The acknowledged seq, head and open gaps of every stream of `device`, for resume. */

@@ -10,14 +10,17 @@
  * stream through its own connection, and a cached head would fork it.
  */
 import { createHash } from 'node:crypto';
-import type { ChainedEvent, EventInput, Hash } from '@seclog/core';
-import { canonicalize, chainHash, formatIssues, prepareEvent, SeclogError, uuidv7, validateEvent } from '@seclog/core';
-import type { BatchWrite, IncomingRecord, Store, StreamCursor } from '../store/types.js';
+import type { EventInput, Hash, TimeQuality } from '@seclog/core';
+import { prepareEvent } from '@seclog/core';
+import type { BatchWrite, Store, StreamCursor } from '../store/types.js';
+import { CollectorClock, chainAfter, markValidated } from './chain-append.js';
 import type { KeyedLock } from './keyed-lock.js';
 
 export const COLLECTOR_DEVICE_ID = 'collector';
 
 const ZERO = new Uint8Array(32) as Hash;
+/** The collector stamps its own events with its own clock, which the host keeps in sync. */
+const COLLECTOR_TQ: TimeQuality = { synced: true, source: 'unknown' };
 
 /** The collector's stream id for a log origin: stable across restarts, distinct per log. */
 export function ownStreamId(origin: string): string {
@@ -42,9 +45,7 @@ export function zeroCursor(device: string, stream: string): StreamCursor {
 export class OwnStreamBuilder {
   readonly stream: string;
   readonly #store: Store;
-  // A boot id per process: the records' mono_ms restarts with it.
-  readonly #boot = uuidv7();
-  readonly #startMs = performance.now();
+  readonly #clock = new CollectorClock();
   readonly #salt: Uint8Array;
 
   constructor(store: Store, origin: string) {
@@ -55,34 +56,18 @@ export class OwnStreamBuilder {
 
   build(events: readonly OwnEvent[]): BatchWrite {
     const start = this.#store.getCursor(COLLECTOR_DEVICE_ID, this.stream) ?? zeroCursor(COLLECTOR_DEVICE_ID, this.stream);
-    let seq = start.ackedSeq;
-    let head: Uint8Array = start.head;
-    const records: IncomingRecord[] = [];
-    for (const e of events) {
-      const { event } = prepareEvent(e.name, e.input, {
-        device: { id: COLLECTOR_DEVICE_ID },
-        redaction: { salt: this.#salt },
-        tq: { synced: true, source: 'unknown' },
-      });
-      seq++;
-      const rec: ChainedEvent = {
-        ...event,
-        tq: { synced: true, source: 'unknown' },
-        stream: this.stream,
-        seq,
-        boot: this.#boot,
-        mono_ms: Math.floor(performance.now() - this.#startMs),
-        prev: Buffer.from(head).toString('hex'),
-      };
-      const issues = validateEvent(rec, { chained: true });
-      if (issues.length > 0)
-        throw new SeclogError('EVENT_INVALID', `collector event ${e.name}: ${formatIssues(issues)}`, { errors: issues });
-      const canonical = canonicalize(rec);
-      const digest = createHash('sha256').update(canonical).digest() as Uint8Array as Hash;
-      head = chainHash(seq, head, digest);
-      records.push({ record: rec, canonical, digest, chainHash: head as Hash, receivedUs: nowUs() });
-    }
-    const cursor = { device: COLLECTOR_DEVICE_ID, stream: this.stream, ackedSeq: seq, head: head as Hash };
+    // prepareEvent validates what it returns (it throws otherwise): chainAfter need not repeat it.
+    const prepared = markValidated(
+      events.map(
+        (e) =>
+          prepareEvent(e.name, e.input, {
+            device: { id: COLLECTOR_DEVICE_ID },
+            redaction: { salt: this.#salt },
+            tq: COLLECTOR_TQ,
+          }).event,
+      ),
+    );
+    const { records, cursor } = chainAfter(start, prepared, this.#clock, COLLECTOR_TQ, nowUs());
     return { device: COLLECTOR_DEVICE_ID, stream: this.stream, records, cursor };
   }
 

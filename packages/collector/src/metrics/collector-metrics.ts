@@ -42,7 +42,8 @@ export function sourceOf(batch: BatchWrite): string {
   return batch.source ?? 'http';
 }
 
-export type IngestOutcome = 'accepted' | 'duplicate' | 'refused';
+/** rejected: one record refused on its own while the rest of its request was stored (OTLP partial success). */
+export type IngestOutcome = 'accepted' | 'duplicate' | 'refused' | 'rejected';
 
 const INTEGRITY_KINDS: readonly string[] = [
   ...(getCatalogueEntry('log_integrity_fail')?.attrs.kind?.enum ?? []),
@@ -68,7 +69,7 @@ export class CollectorMetrics {
     const { store, integrator, dbPath } = opts;
     this.#events = new Counter({
       name: 'seclog_ingest_events_total',
-      help: 'Records received, by input and outcome (accepted: committed; duplicate: re-acknowledged, not stored; refused: in a refused batch)',
+      help: 'Records received, by input and outcome (accepted: committed; duplicate: re-acknowledged, not stored; refused: in a refused batch; rejected: refused alone, the rest of its request stored)',
       labelNames: ['source', 'outcome'],
       registers,
     });
@@ -218,6 +219,11 @@ export class CollectorMetrics {
     this.#batches.inc({ source, code });
     if (code !== 'ok' && records > 0) this.#events.inc({ source, outcome: 'refused' }, records);
     if (duplicates > 0) this.#events.inc({ source, outcome: 'duplicate' }, duplicates);
+  }
+
+  /** Records of an input that answers per record (OTLP): counted here, as no ingest hook sees them. */
+  countRecords(source: string, outcome: Exclude<IngestOutcome, 'accepted'>, n: number): void {
+    if (n > 0) this.#events.inc({ source, outcome }, n);
   }
 
   /** Prometheus text exposition. */

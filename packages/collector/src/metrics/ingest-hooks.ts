@@ -12,7 +12,7 @@ import { toSeclogError } from '../http/errors.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 
 /** Route (method and URL pattern) → the source label its batches count under. */
-export const INGEST_ROUTE_SOURCES: Readonly<Record<string, string>> = { 'POST /api/v1/ingest': 'http' };
+export const INGEST_ROUTE_SOURCES: Readonly<Record<string, string>> = { 'POST /api/v1/ingest': 'http', 'POST /v1/logs': 'otlp' };
 
 export function installIngestMetrics(app: FastifyInstance, metrics: CollectorMetrics, routes = INGEST_ROUTE_SOURCES): void {
   const codes = new WeakMap<FastifyRequest, string>();

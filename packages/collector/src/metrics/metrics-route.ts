@@ -14,9 +14,9 @@
  * scrape every 15 s would fill the log with itself.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { apiTokenFor } from '../http/auth.js';
+import { POLICY } from '../http/access-control.js';
 import { ErrorSchema } from '../http/schemas.js';
-import type { Role, Store } from '../store/types.js';
+import type { Store } from '../store/types.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 
 export type MetricsAuth = 'token' | 'none';
@@ -27,13 +27,12 @@ export interface MetricsRouteOptions {
   auth: MetricsAuth;
 }
 
-const ANY_ROLE: readonly Role[] = ['admin', 'analyst', 'auditor'];
-
 export const metricsRoute: FastifyPluginAsync<MetricsRouteOptions> = async (app, opts) => {
-  const { metrics, store, auth } = opts;
+  const { metrics, auth } = opts;
   app.get(
     '/metrics',
     {
+      config: { policy: auth === 'token' ? POLICY.readers : POLICY.public('http.metricsAuth is none') },
       schema: {
         summary: 'Prometheus metrics (text exposition format)',
         description:
@@ -41,8 +40,7 @@ export const metricsRoute: FastifyPluginAsync<MetricsRouteOptions> = async (app,
         response: { '4xx': ErrorSchema },
       },
     },
-    async (req, reply) => {
-      if (auth === 'token') apiTokenFor(store, req, ANY_ROLE);
+    async (_req, reply) => {
       const text = await metrics.scrape();
       return reply.type(metrics.contentType).send(text);
     },

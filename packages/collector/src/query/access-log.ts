@@ -11,11 +11,11 @@
  * one fsync), and the query itself has already run by then.
  */
 import { SeclogError } from '@seclog/core';
+import { type Principal, principalActor, principalLabel } from '../auth/principal.js';
 import type { OwnStream } from '../ingest/own-stream.js';
-import type { ApiTokenRow } from '../store/types.js';
 
 export interface Reader {
-  token: ApiTokenRow;
+  principal: Principal;
   /** The client address, when known. */
   ip?: string;
 }
@@ -29,16 +29,16 @@ export async function recordAccess(
   filter: Readonly<Record<string, unknown>>,
   results?: number,
 ): Promise<void> {
-  const attrs: Record<string, string | number> = { action, role: reader.token.role, filter: JSON.stringify(filter) };
+  const attrs: Record<string, string | number> = { action, role: reader.principal.role, filter: JSON.stringify(filter) };
   if (results !== undefined) attrs.results = results;
   const what = action === 'tail' ? 'started a live tail' : `${action === 'view' ? 'viewed' : 'queried'} ${results ?? 0} event(s)`;
   try {
     await own.append({
       name: 'log_access',
       input: {
-        actor: { user: `api-token/${reader.token.id}`, ...(reader.ip ? { ip: reader.ip } : {}) },
+        actor: { user: principalActor(reader.principal), ...(reader.ip ? { ip: reader.ip } : {}) },
         attrs,
-        message: `API token ${reader.token.name} (${reader.token.role}) ${what}`,
+        message: `${principalLabel(reader.principal)} ${what}`,
       },
     });
   } catch (err) {

@@ -14,10 +14,14 @@ import { GroupCommitter } from '../ingest/group-commit.js';
 import { IngestService } from '../ingest/ingest-service.js';
 import { Integrator } from '../integrate/integrator.js';
 import { CollectorMetrics } from '../metrics/collector-metrics.js';
+import { mqttConnectSettings } from '../mqtt/mqtt-config.js';
+import { MqttIngest } from '../mqtt/mqtt-ingest.js';
 import { noticeFromAlert } from '../notify/notice.js';
 import { Notifier } from '../notify/notifier.js';
 import { LiveFeed, type LiveFeedOptions } from '../query/live-feed.js';
 import type { StoredAlert } from '../store/alert-types.js';
+import { SyslogListeners } from '../syslog/syslog-listeners.js';
+import { SyslogMetrics } from '../syslog/syslog-metrics.js';
 import { DB_FILE, ensureFirstAdminToken, type OpenedDataDir, openDataDir } from './data-store.js';
 
 export interface Collector {
@@ -33,6 +37,10 @@ export interface Collector {
   readonly detection: Detection | undefined;
   /** Alert notifications: the durable outbox and its delivery loop. */
   readonly notifier: Notifier;
+  /** The syslog inputs (config.syslog); bound by listen() when OpenCollectorOptions.syslog is true. */
+  readonly syslog: SyslogListeners;
+  /** MQTT ingest from the broker of config.mqtt (docs/mqtt.md); connects at listen(); undefined when mqtt.enabled is false. */
+  readonly mqtt: MqttIngest | undefined;
   /** The first-run admin token, shown once; undefined on later runs. */
   readonly adminToken: string | undefined;
   /** Starts listening on the configured host and port; resolves to the URL. */
@@ -49,6 +57,12 @@ export interface OpenCollectorOptions {
   tail?: Partial<LiveFeedOptions>;
   /** Told of every stored alert, again after a restart until it returns (detect/detection-service.ts: the notifier's seam). */
   onAlertStored?: (alert: StoredAlert) => void;
+  /**
+   * listen() also binds the syslog listeners of config.syslog (default false:
+   * library users and tests opt in, so that two collectors in one test run do
+   * not both take 5514; `seclog serve` turns it on).
+   */
+  syslog?: boolean;
 }
 
 export async function openCollector(config: CollectorConfig, options: OpenCollectorOptions = {}): Promise<Collector> {
@@ -121,6 +135,29 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
       server: { logger: options.logger ?? false, ...(https ? { https } : {}) },
     });
     appLog = app.log;
+    const syslog = new SyslogListeners({
+      config: config.syslog,
+      store: data.store,
+      ingest,
+      metrics: new SyslogMetrics(metrics.registry),
+      maxBatchRecords: config.ingest.maxBatchRecords,
+      log: { warn: (obj, msg) => appLog?.warn(obj, msg) },
+    });
+    const mqtt = config.mqtt.enabled
+      ? new MqttIngest({
+          settings: mqttConnectSettings(config.mqtt),
+          store: data.store,
+          ingest,
+          maxPayloadBytes: config.http.bodyLimitBytes,
+          registry: metrics.registry,
+          countBatch: (source, code, records, duplicates) => metrics.countBatch(source, code, records, duplicates),
+          log: {
+            info: (obj, msg) => appLog?.info(obj, msg),
+            warn: (obj, msg) => appLog?.warn(obj, msg),
+            error: (obj, msg) => appLog?.error(obj, msg),
+          },
+        })
+      : undefined;
     notifier.start();
     let closed: Promise<void> | undefined;
     return {
@@ -133,14 +170,25 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
       metrics,
       detection,
       notifier,
+      syslog,
+      mqtt,
       adminToken,
-      listen: () => app.listen({ host: config.http.host, port: config.http.port }),
+      listen: async () => {
+        const url = await app.listen({ host: config.http.host, port: config.http.port });
+        if (options.syslog === true && SyslogListeners.enabled(config.syslog)) await syslog.start();
+        mqtt?.start();
+        return url;
+      },
       close: () => {
         closed ??= (async () => {
           accepting = false;
+          // The batch being handled commits and is answered; later ones stay queued at the broker.
+          await mqtt?.close();
           // app.close stops accepting connections and waits for in-flight requests,
           // whose batches are in the committer; drain covers any left.
           await app.close();
+          // Stops accepting and reading syslog; what was read commits first.
+          await syslog.close();
           await committer.drain();
           // Waits for its alert records to commit and saves its state; the store is still open.
           if (detection !== undefined) {

@@ -144,7 +144,7 @@ export class SqliteEventLog {
   }
 }
 
-function checkCursor(batch: BatchWrite, storedAckedSeq: number): void {
+export function checkCursor(batch: BatchWrite, storedAckedSeq: number): void {
   const { cursor } = batch;
   if (cursor.device !== batch.device || cursor.stream !== batch.stream) {
     throw new SeclogError(
@@ -164,7 +164,7 @@ function checkCursor(batch: BatchWrite, storedAckedSeq: number): void {
 
 const ZERO = new Uint8Array(32) as Hash;
 
-function checkSeals(batch: BatchWrite): void {
+export function checkSeals(batch: BatchWrite): void {
   for (const s of batch.seals ?? []) {
     if (s.device !== batch.device || s.stream !== batch.stream) {
       const why = `a seal row of a batch for ${batch.device}/${batch.stream} names ${s.device}/${s.stream}`;

@@ -89,7 +89,7 @@ function invalid(message: string, field: string, value: unknown): SeclogError {
   return new SeclogError('STORE_QUERY_INVALID', message, { field, value });
 }
 
-function checkQuery(q: EventQuery): void {
+export function checkQuery(q: EventQuery): void {
   const ints: [string, number | undefined, number][] = [
     ['fromUs', q.fromUs, Number.MIN_SAFE_INTEGER],
     ['toUs', q.toUs, Number.MIN_SAFE_INTEGER],

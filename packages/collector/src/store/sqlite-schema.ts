@@ -30,6 +30,7 @@ import type { Migration } from './migrations.js';
 import { ALERTS_SCHEMA } from './sqlite-alerts.js';
 import { OUTBOX_SCHEMA } from './sqlite-outbox.js';
 import { migrateStreamState } from './sqlite-stream-state-migration.js';
+import { USERS_SCHEMA } from './sqlite-users.js';
 
 const INITIAL_SCHEMA = `
 CREATE TABLE meta (
@@ -189,4 +190,6 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = Object.freeze([
   { id: 5, name: 'detection_alerts', up: ALERTS_SCHEMA },
   // The notification outbox (sqlite-outbox.ts).
   { id: 6, name: 'notify_outbox', up: OUTBOX_SCHEMA },
+  // People's accounts and sign-in sessions (sqlite-users.ts).
+  { id: 7, name: 'users_sessions', up: USERS_SCHEMA },
 ]);

@@ -56,6 +56,7 @@ import { SqliteOutbox } from './sqlite-outbox.js';
 import { SqliteEventQuery } from './sqlite-query.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import { SqliteTables } from './sqlite-tables.js';
+import { SqliteUsers } from './sqlite-users.js';
 import type {
   ApiTokenRow,
   BatchWrite,
@@ -138,6 +139,7 @@ export class SqliteStore implements Store {
   #outboxTable: SqliteOutbox | undefined;
   /** Prepared on first use: a store opened with an older migration list (tests) has no alert tables. */
   #alerts: SqliteAlerts | undefined;
+  #users: SqliteUsers | undefined;
 
   constructor(db: SqliteDb, migrations: readonly Migration[]) {
     this.#db = db;
@@ -281,6 +283,11 @@ export class SqliteStore implements Store {
   alerts(): SqliteAlerts {
     this.#alerts ??= new SqliteAlerts(this.#db);
     return this.#alerts;
+  }
+
+  users(): SqliteUsers {
+    this.#users ??= new SqliteUsers(this.#db);
+    return this.#users;
   }
 
   get #outbox(): SqliteOutbox {

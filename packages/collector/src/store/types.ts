@@ -18,6 +18,7 @@ import type { Hash, NodeStore, SecurityEvent } from '@seclog/core';
 import type { AlertStore } from './alert-types.js';
 import type { OutboxCounts, OutboxInsert, OutboxOutcome, OutboxRow } from './outbox-types.js';
 import type { StreamGap, StreamSeal } from './stream-state.js';
+import type { UserStore } from './user-types.js';
 
 export type {
   AlertPage,
@@ -36,6 +37,7 @@ export type {
 } from './alert-types.js';
 export type { OutboxCounts, OutboxInsert, OutboxOutcome, OutboxRow, OutboxState } from './outbox-types.js';
 export type { StreamGap, StreamSeal } from './stream-state.js';
+export type { LoginFailure, NewUser, SessionRow, UserRow, UserStore } from './user-types.js';
 
 export type Role = 'admin' | 'analyst' | 'auditor';
 export type DeviceProfile = 'low' | 'high';
@@ -248,6 +250,9 @@ export interface Store {
 
   /** Alerts, triage history, the detector's state and rule settings (alert-types.ts). */
   alerts(): AlertStore;
+
+  /** People's accounts and sign-in sessions (user-types.ts). */
+  users(): UserStore;
 
   // notification outbox (outbox-types.ts)
   /** Stores the rows whose (alertId, channel) is not stored yet, in one transaction; returns how many were new. */

@@ -18,10 +18,13 @@ import type { Plugin } from 'esbuild';
 
 const repo = fileURLToPath(new URL('../../../../', import.meta.url));
 
-/** The workspace packages a bundle resolves to their sources (everything the collector may import). */
+/** The workspace packages a bundle resolves to their sources (everything the collector, or the CLI its tests run, may import). */
 const SOURCE_ALIASES = {
   '@seclog/core': join(repo, 'packages/core/src/index.ts'),
   '@seclog/detect': join(repo, 'packages/detect/src/index.ts'),
+  '@seclog/agent': join(repo, 'packages/agent/src/index.ts'),
+  '@seclog/collector': join(repo, 'packages/collector/src/index.ts'),
+  '@seclog/web': join(repo, 'packages/web/src/index.ts'),
 };
 
 /** Replaces `import.meta.url` in every TypeScript source with that source's own file URL. */

@@ -70,66 +70,98 @@ function serialise(value: unknown, path: string): string {
   }
 }
 
-const SURROGATE = /[\ud800-\udfff]/;
-
-/** What the fast path found: JSON.stringify of the value is canonical as is, after sorting, or not safely at all. */
-const Shape = { Slow: 0, Canonical: 1, Unsorted: 2 } as const;
-type Shape = (typeof Shape)[keyof typeof Shape];
+/** inOrder's answer for a value JSON.stringify cannot serialise canonically even after reordering. */
+const SLOW: unique symbol = Symbol('slow');
 
 /**
- * Whether JSON.stringify serialises `v` exactly as RFC 8785 does: members in
- * canonical order, every number finite, no surrogate in any string (a
- * well-formed pair is fine but is left to the exact serialiser to tell from a
- * lone one), nothing JSON.stringify treats specially (toJSON, undefined in an
- * array). Index-like keys ("0", "12") go the slow way too: JS objects always
- * enumerate them first, whatever the insertion order.
+ * `v` itself when JSON.stringify already serialises it exactly as RFC 8785
+ * does; else a copy in which only the objects that need it are rebuilt with
+ * their members in canonical order (and members whose value is undefined
+ * left out, as JSON.stringify would); SLOW when no reordering is enough:
+ * a non-finite number, something JSON.stringify treats specially (toJSON, undefined in an array, a binary
+ * buffer), or an index-like key ("0", "12"), which JS objects always
+ * enumerate first whatever the insertion order.
+ *
+ * One pass: a record already in canonical order (the SDK builds its own so)
+ * costs a walk and no allocation; one that is not costs a copy of the parts
+ * out of order, not a second walk.
  */
-function shapeOf(v: unknown): Shape {
-  if (typeof v === 'string') return SURROGATE.test(v) ? Shape.Slow : Shape.Canonical;
-  if (typeof v === 'number') return Number.isFinite(v) ? Shape.Canonical : Shape.Slow;
-  if (typeof v === 'boolean' || v === null) return Shape.Canonical;
-  if (typeof v !== 'object') return Shape.Slow;
-  let shape: Shape = Shape.Canonical;
+function inOrder(v: unknown): unknown {
+  switch (typeof v) {
+    case 'string':
+      return v; // surrogates: see canonicalize
+    case 'number':
+      return Number.isFinite(v) ? v : SLOW;
+    case 'boolean':
+      return v;
+    case 'object':
+      break;
+    default:
+      return SLOW;
+  }
+  if (v === null) return v;
   if (Array.isArray(v)) {
+    let copy: unknown[] | undefined;
     for (let i = 0; i < v.length; i++) {
       const item: unknown = v[i];
-      if (item === undefined) return Shape.Slow;
-      const s = shapeOf(item);
-      if (s === Shape.Slow) return Shape.Slow;
-      if (s === Shape.Unsorted) shape = Shape.Unsorted;
+      if (item === undefined) return SLOW;
+      const o = inOrder(item);
+      if (o === SLOW) return SLOW;
+      if (o !== item && copy === undefined) copy = v.slice(0, i);
+      if (copy !== undefined) copy.push(o);
     }
-    return shape;
+    return copy ?? v;
   }
-  if (ArrayBuffer.isView(v) || typeof (v as { toJSON?: unknown }).toJSON === 'function') return Shape.Slow;
+  if (ArrayBuffer.isView(v) || typeof (v as { toJSON?: unknown }).toJSON === 'function') return SLOW;
+  const obj = v as Record<string, unknown>;
+  // Filled from the first member that needs a change on: the members before it are kept as they are.
+  let keys: string[] | undefined;
+  let vals: unknown[] | undefined;
+  let unsorted = false;
   let prev = '';
-  for (const k in v) {
+  let n = 0;
+  for (const k in obj) {
     const c = k.charCodeAt(0);
-    if ((c >= 0x30 && c <= 0x39) || SURROGATE.test(k)) return Shape.Slow;
-    if (k < prev) shape = Shape.Unsorted;
+    if (c >= 0x30 && c <= 0x39) return SLOW;
+    const item = obj[k];
+    const o = item === undefined ? undefined : inOrder(item);
+    if (o === SLOW) return SLOW;
+    const outOfOrder = k < prev;
     prev = k;
-    const item = (v as Record<string, unknown>)[k];
-    if (item === undefined) {
-      shape = Shape.Unsorted; // dropped by the copy, as JSON.stringify would
-      continue;
+    if (keys === undefined && (outOfOrder || o !== item || item === undefined)) {
+      keys = [];
+      vals = [];
+      let j = 0;
+      for (const before in obj) {
+        if (j++ === n) break;
+        keys.push(before);
+        vals.push(obj[before]);
+      }
     }
-    const s = shapeOf(item);
-    if (s === Shape.Slow) return Shape.Slow;
-    if (s === Shape.Unsorted) shape = Shape.Unsorted;
+    if (outOfOrder) unsorted = true;
+    if (keys !== undefined && o !== undefined) {
+      keys.push(k);
+      (vals as unknown[]).push(o);
+    }
+    n++;
   }
-  return shape;
+  if (keys === undefined) return obj;
+  const values = vals as unknown[];
+  const out: Record<string, unknown> = {};
+  if (!unsorted) {
+    for (let i = 0; i < keys.length; i++) setMember(out, keys[i] as string, values[i]);
+    return out;
+  }
+  // Default sort compares UTF-16 code units, as §3.2.3 requires.
+  const order = keys.map((_, i) => i).sort((a, b) => ((keys[a] as string) < (keys[b] as string) ? -1 : 1));
+  for (const i of order) setMember(out, keys[i] as string, values[i]);
+  return out;
 }
 
-/** A copy with every object's members inserted in canonical order (only called on values shapeOf accepted). */
-function sortedCopy(v: unknown): unknown {
-  if (typeof v !== 'object' || v === null) return v;
-  if (Array.isArray(v)) return v.map(sortedCopy);
-  const obj = v as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(obj).sort()) {
-    const item = obj[k];
-    if (item !== undefined) out[k] = sortedCopy(item);
-  }
-  return out;
+/** obj[key] = value, also for the key "__proto__", which an assignment would take as the prototype instead of a member. */
+export function setMember(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
 }
 
 /** The RFC 8785 canonical JSON text of `value`. Throws JCS_UNSUPPORTED_VALUE naming the path. */
@@ -137,11 +169,18 @@ export function canonicalize(value: unknown): string {
   // JSON.stringify implements RFC 8785's number (ES Number::toString) and
   // string (ES2019 well-formed JSON.stringify) rules natively, so once member
   // order and the refusals are checked it gives the canonical text. Records
-  // built in canonical order (the SDK's, and what devices send) take the
-  // fastest path; bench/core.ts measures both orders.
-  const shape = shapeOf(value);
-  if (shape === Shape.Canonical) return JSON.stringify(value);
-  if (shape === Shape.Unsorted) return JSON.stringify(sortedCopy(value));
+  // built in canonical order (the SDK's) take the fastest path; bench/core.ts
+  // measures both orders.
+  const ordered = inOrder(value);
+  if (ordered !== SLOW) {
+    const text = JSON.stringify(ordered);
+    // Well-formed JSON.stringify writes a lone surrogate (in a value or a
+    // name) as the escape \udxxx and a valid pair as itself, so one scan of
+    // the output finds what I-JSON forbids without testing every string. A
+    // hit is not always one (a literal backslash before "ud" is written
+    // "\\ud"): the exact serialiser decides, and names the path.
+    if (!text.includes('\\ud')) return text;
+  }
   return serialise(value, '$');
 }
 

@@ -9,6 +9,7 @@
  *   cut to the limits, and the result says which fields were touched. Refusing
  *   such an event would let an attacker keep their own attempt out of the log.
  */
+import { setMember } from '../canon/jcs.js';
 import { getCatalogueEntry } from '../catalogue/registry.js';
 import { SeclogError } from '../errors.js';
 import { type UuidV7Generator, uuidv7 } from '../id/uuidv7.js';
@@ -67,9 +68,20 @@ function safeText(value: unknown, path: string, maxBytes: number, fixes: TextFix
 
 function safeObject<T extends object>(obj: T | undefined, prefix: string, fields: readonly string[], fixes: TextFixes): T | undefined {
   if (obj === undefined || typeof obj !== 'object' || obj === null) return obj;
-  const out: Record<string, unknown> = { ...(obj as Record<string, unknown>) };
+  const out = sortedCopy(obj as Record<string, unknown>);
   for (const f of fields) if (f in out) out[f] = safeText(out[f], `${prefix}.${f}`, LIMITS.fieldBytes, fixes);
   return out as T;
+}
+
+/**
+ * A shallow copy with the members in RFC 8785 order (UTF-16 code units): the
+ * copy is made anyway, and a record whose parts are already in order is
+ * canonicalised without being rebuilt (canon/jcs.ts).
+ */
+function sortedCopy(obj: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(obj).sort()) setMember(out, k, obj[k]);
+  return out;
 }
 
 /** Build the record for `name` from `input`; throws EVENT_UNKNOWN_NAME / EVENT_INVALID for programmer errors. */
@@ -83,7 +95,7 @@ export function prepareEvent(name: string, input: EventInput, ctx: PrepareContex
   const fixes: TextFixes = { neutralised: [], truncated: [] };
   let attrs: Record<string, unknown> | undefined = input.attrs;
   if (attrs !== undefined && typeof attrs === 'object' && attrs !== null) {
-    attrs = { ...attrs };
+    attrs = sortedCopy(attrs);
     for (const [k, v] of Object.entries(attrs)) {
       const spec = entry.attrs[k];
       // Enumerations and formatted values are chosen by code, not typed by users: leave them for the validator.
@@ -112,6 +124,7 @@ export function prepareEvent(name: string, input: EventInput, ctx: PrepareContex
   // Validate before redaction too, so a type error is reported against what the caller passed.
   assertValidEvent(record);
   const { event, redacted } = redactEvent(record as unknown as SecurityEvent, ctx.redaction);
-  assertValidEvent(event);
+  // Redaction replaces values (a hash for a secret, a dropped attr); when it touched nothing the record is the one just checked.
+  if (event !== (record as unknown)) assertValidEvent(event);
   return { event, redacted, neutralised: fixes.neutralised, truncated: fixes.truncated };
 }

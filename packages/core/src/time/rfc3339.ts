@@ -78,10 +78,27 @@ export function isEventTime(s: string): boolean {
 
 /** Format an instant as a record time: `YYYY-MM-DDThh:mm:ss.ffffffZ`. */
 export function formatEventTime(t: Instant): string {
-  const iso = new Date(t.ms).toISOString(); // YYYY-MM-DDThh:mm:ss.mmmZ
-  if (iso.length !== 24) throw new SeclogError('TIME_INVALID', `time ${t.ms} ms is outside years 0000–9999`, { ms: t.ms });
-  return `${iso.slice(0, 23)}${String(t.us).padStart(3, '0')}Z`;
+  const second = Math.floor(t.ms / 1000);
+  // Every record is stamped, and most fall in the same second as the one
+  // before: the date and time up to the second are formatted once per second.
+  if (second !== lastSecond) {
+    const iso = new Date(second * 1000).toISOString(); // YYYY-MM-DDThh:mm:ss.000Z
+    if (iso.length !== 24) throw new SeclogError('TIME_INVALID', `time ${t.ms} ms is outside years 0000–9999`, { ms: t.ms });
+    lastSecond = second;
+    lastPrefix = iso.slice(0, 20);
+  }
+  const ms = DIGITS3[t.ms - second * 1000];
+  const us = DIGITS3[t.us];
+  if (ms === undefined || us === undefined) {
+    throw new SeclogError('TIME_INVALID', `${t.ms} ms + ${t.us} µs is not an instant (whole ms, 0–999 µs)`, { ms: t.ms, us: t.us });
+  }
+  return `${lastPrefix}${ms}${us}Z`;
 }
+
+/** "000" … "999". */
+const DIGITS3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+let lastSecond = Number.NaN;
+let lastPrefix = '';
 
 /** The record time of now (microseconds from the high-resolution clock's sub-millisecond part). */
 export function eventTimeNow(nowMs: number = Date.now()): string {

@@ -7,7 +7,8 @@
  *
  * The decoder is a push state machine: chunks may split a frame at any byte,
  * memory held for a partial frame never exceeds maxFrameBytes, and a stream
- * that breaks the framing throws, after which the caller must close the
+ * that breaks the framing throws (push) or returns the error with the frames
+ * completed before it (decode), after which the caller must close the
  * connection (there is no way to find the next frame boundary reliably).
  */
 import { SeclogError } from '../../errors.js';
@@ -25,8 +26,22 @@ export interface SyslogFrameDecoderOptions {
 export interface SyslogFrameDecoder {
   /** The frames completed by `chunk` (copies: the caller may reuse its buffer; frames of one push may share one copy). */
   push(chunk: Uint8Array): Uint8Array[];
+  /**
+   * As push, but a framing error does not lose the frames `chunk` completed
+   * before it: they are returned with the error (the decoder is then broken,
+   * as after push threw). A receiver uses it to deliver every whole message
+   * of the chunk before it closes the connection.
+   */
+  decode(chunk: Uint8Array): SyslogDecodeResult;
   /** The stream ended: throws when it ended inside a frame. */
   end(): Uint8Array[];
+}
+
+export interface SyslogDecodeResult {
+  /** Frames completed before the error (all of them when there is none), in stream order. */
+  frames: Uint8Array[];
+  /** The framing error (SYSLOG_FRAME_INVALID or SYSLOG_TOO_LONG) that broke the stream, if any. */
+  error?: SeclogError;
 }
 
 const SP = 0x20;
@@ -117,85 +132,98 @@ export function createSyslogFrameDecoder(opts: SyslogFrameDecoderOptions): Syslo
   };
 
   function push(chunk: Uint8Array): Uint8Array[] {
-    if (state === FAILED) throw failure;
+    const r = decode(chunk);
+    if (r.error !== undefined) throw r.error;
+    return r.frames;
+  }
+
+  function decode(chunk: Uint8Array): SyslogDecodeResult {
+    if (state === FAILED) return { frames: [], error: failure as SeclogError };
     const frames: Uint8Array[] = [];
     // [start, end) of the frames wholly inside this chunk, copied together at the end.
     const spans: number[] = [];
     const n = chunk.length;
     let i = 0;
-    while (i < n) {
-      if (state === START) {
-        const c = chunk[i] as number;
-        if (c === LF && framing !== 'octet-counting') {
-          // An empty line carries no message (some senders end frames with CR LF LF); nothing is lost by skipping it.
-          i++;
-        } else if (framing === 'lf' || (framing === 'auto' && c === 0x3c)) {
-          state = LF_FRAME;
-        } else if (c >= 0x31 && c <= 0x39) {
-          if (c - 0x30 > max) fail('SYSLOG_TOO_LONG', consumed + i, `MSG-LEN exceeds the limit of ${max} bytes`);
-          state = LENGTH;
-          length = c - 0x30;
-          lengthDigits = 1;
-          i++;
-        } else {
-          const what =
-            c === 0x30
-              ? 'MSG-LEN must not start with 0 (RFC 6587 §3.4.1)'
-              : `a frame must start with ${framing === 'auto' ? "a digit or '<'" : 'a non-zero digit'} (got byte 0x${c.toString(16).padStart(2, '0')})`;
-          fail('SYSLOG_FRAME_INVALID', consumed + i, what);
-        }
-      } else if (state === LENGTH) {
-        const c = chunk[i] as number;
-        if (c >= 0x30 && c <= 0x39) {
-          length = length * 10 + (c - 0x30);
-          lengthDigits++;
-          if (length > max || lengthDigits > MAX_LEN_DIGITS)
-            fail('SYSLOG_TOO_LONG', consumed + i, `MSG-LEN exceeds the limit of ${max} bytes`);
-          i++;
-        } else if (c === SP) {
-          i++;
-          if (n - i >= length) {
-            spans.push(i, i + length);
-            i += length;
-            state = START;
+    let error: SeclogError | undefined;
+    // fail() throws to leave the state machine at once; the frames completed before it are still returned.
+    try {
+      while (i < n) {
+        if (state === START) {
+          const c = chunk[i] as number;
+          if (c === LF && framing !== 'octet-counting') {
+            // An empty line carries no message (some senders end frames with CR LF LF); nothing is lost by skipping it.
+            i++;
+          } else if (framing === 'lf' || (framing === 'auto' && c === 0x3c)) {
+            state = LF_FRAME;
+          } else if (c >= 0x31 && c <= 0x39) {
+            if (c - 0x30 > max) fail('SYSLOG_TOO_LONG', consumed + i, `MSG-LEN exceeds the limit of ${max} bytes`);
+            state = LENGTH;
+            length = c - 0x30;
+            lengthDigits = 1;
+            i++;
           } else {
-            partial = new Uint8Array(length);
-            filled = 0;
-            state = COUNTED;
+            const what =
+              c === 0x30
+                ? 'MSG-LEN must not start with 0 (RFC 6587 §3.4.1)'
+                : `a frame must start with ${framing === 'auto' ? "a digit or '<'" : 'a non-zero digit'} (got byte 0x${c.toString(16).padStart(2, '0')})`;
+            fail('SYSLOG_FRAME_INVALID', consumed + i, what);
+          }
+        } else if (state === LENGTH) {
+          const c = chunk[i] as number;
+          if (c >= 0x30 && c <= 0x39) {
+            length = length * 10 + (c - 0x30);
+            lengthDigits++;
+            if (length > max || lengthDigits > MAX_LEN_DIGITS)
+              fail('SYSLOG_TOO_LONG', consumed + i, `MSG-LEN exceeds the limit of ${max} bytes`);
+            i++;
+          } else if (c === SP) {
+            i++;
+            if (n - i >= length) {
+              spans.push(i, i + length);
+              i += length;
+              state = START;
+            } else {
+              partial = new Uint8Array(length);
+              filled = 0;
+              state = COUNTED;
+            }
+          } else {
+            fail('SYSLOG_FRAME_INVALID', consumed + i, 'MSG-LEN must be digits followed by SP (RFC 6587 §3.4.1)');
+          }
+        } else if (state === COUNTED) {
+          const take = Math.min(partial.length - filled, n - i);
+          partial.set(chunk.subarray(i, i + take), filled);
+          filled += take;
+          i += take;
+          if (filled === partial.length) {
+            frames.push(partial);
+            partial = new Uint8Array(0);
+            state = START;
           }
         } else {
-          fail('SYSLOG_FRAME_INVALID', consumed + i, 'MSG-LEN must be digits followed by SP (RFC 6587 §3.4.1)');
-        }
-      } else if (state === COUNTED) {
-        const take = Math.min(partial.length - filled, n - i);
-        partial.set(chunk.subarray(i, i + take), filled);
-        filled += take;
-        i += take;
-        if (filled === partial.length) {
-          frames.push(partial);
-          partial = new Uint8Array(0);
-          state = START;
-        }
-      } else {
-        // LF_FRAME
-        const lf = chunk.indexOf(LF, i);
-        const end = lf === -1 ? n : lf;
-        const total = size + (end - i);
-        if (total > max) fail('SYSLOG_TOO_LONG', consumed + i, `no LF within the limit of ${max} bytes`);
-        if (lf !== -1 && parts.length === 0) spans.push(i, end);
-        else {
-          if (end > i) parts.push(copyOf(chunk, i, end));
-          if (lf !== -1) frames.push(lfFrame(parts, total));
-        }
-        size = total;
-        i = end;
-        if (lf !== -1) {
-          parts = [];
-          size = 0;
-          state = START;
-          i++;
+          // LF_FRAME
+          const lf = chunk.indexOf(LF, i);
+          const end = lf === -1 ? n : lf;
+          const total = size + (end - i);
+          if (total > max) fail('SYSLOG_TOO_LONG', consumed + i, `no LF within the limit of ${max} bytes`);
+          if (lf !== -1 && parts.length === 0) spans.push(i, end);
+          else {
+            if (end > i) parts.push(copyOf(chunk, i, end));
+            if (lf !== -1) frames.push(lfFrame(parts, total));
+          }
+          size = total;
+          i = end;
+          if (lf !== -1) {
+            parts = [];
+            size = 0;
+            state = START;
+            i++;
+          }
         }
       }
+    } catch (err) {
+      if (state !== FAILED) throw err;
+      error = err as SeclogError;
     }
     consumed += n;
     if (spans.length > 0) {
@@ -204,7 +232,7 @@ export function createSyslogFrameDecoder(opts: SyslogFrameDecoderOptions): Syslo
       const copy = copyOf(chunk, first, spans[spans.length - 1] as number);
       for (let k = 0; k < spans.length; k += 2) frames.push(copy.subarray((spans[k] as number) - first, (spans[k + 1] as number) - first));
     }
-    return frames;
+    return error === undefined ? { frames } : { frames, error };
   }
 
   function end(): Uint8Array[] {
@@ -214,7 +242,7 @@ export function createSyslogFrameDecoder(opts: SyslogFrameDecoderOptions): Syslo
     return [];
   }
 
-  return { push, end };
+  return { push, decode, end };
 }
 
 function lfFrame(parts: Uint8Array[], size: number): Uint8Array {

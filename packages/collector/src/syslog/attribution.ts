@@ -1,0 +1,106 @@
+/**
+ * Which device a syslog message belongs to. Never the HOSTNAME the sender
+ * wrote: that is text anyone can put in a message. In order:
+ *
+ * 1. certificate: the TLS client certificate verified against
+ *    syslog.tls.caFile names an enrolled, unrevoked device in its subject CN
+ *    or a DNS/URI subjectAltName;
+ * 2. source_map: the peer address is in syslog.sourceMap, given as an
+ *    address or as a host name that was resolved (forward DNS) at startup;
+ * 3. unauthenticated: the device id UNAUTHENTICATED_DEVICE, which enrolment
+ *    cannot give out (it refuses '/'), so no device can be mistaken for it.
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { PeerCertificate } from 'node:tls';
+import type { SyslogAttribution } from '@seclog/core';
+import type { DeviceRow, Store } from '../store/types.js';
+
+/** The device id of syslog messages no certificate or source map attributes. */
+export const UNAUTHENTICATED_DEVICE = 'syslog/unauthenticated';
+
+export interface Attribution {
+  device: string;
+  kind: SyslogAttribution;
+  /** The enrolled device, when there is one (seclog records need it). */
+  row: DeviceRow | undefined;
+  /** The peer address, without an IPv4-mapped IPv6 prefix. */
+  sourceIp: string;
+}
+
+export interface SourceMapEntry {
+  readonly source: string;
+  readonly device: string;
+}
+
+/** `::ffff:192.0.2.1` is 192.0.2.1 (a dual-stack socket reports IPv4 peers so). */
+export function plainAddress(address: string | undefined): string {
+  if (address === undefined) return '';
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+}
+
+/** Address -> device id, from the configured list (the first entry for an address wins); host names resolved once, now. */
+export async function resolveSourceMap(entries: readonly SourceMapEntry[]): Promise<Map<string, string>> {
+  const map = new Map<string, string>();
+  const add = (address: string, device: string) => {
+    const key = plainAddress(address.toLowerCase());
+    if (!map.has(key)) map.set(key, device);
+  };
+  for (const e of entries) {
+    if (isIP(e.source) !== 0) {
+      add(e.source, e.device);
+      continue;
+    }
+    // A name that does not resolve is skipped, not fatal: the collector still
+    // runs, and those messages arrive as unauthenticated (docs/syslog.md).
+    try {
+      for (const a of await lookup(e.source, { all: true })) add(a.address, e.device);
+    } catch {
+      // unresolvable
+    }
+  }
+  return map;
+}
+
+/** The names a client certificate gives: subject CN, then DNS and URI subjectAltNames. */
+export function certificateNames(cert: PeerCertificate): string[] {
+  const names: string[] = [];
+  const cn = cert.subject?.CN;
+  if (typeof cn === 'string') names.push(cn);
+  else if (Array.isArray(cn)) names.push(...(cn as string[]));
+  for (const part of (cert.subjectaltname ?? '').split(',')) {
+    const m = /^\s*(DNS|URI):(.+)$/.exec(part);
+    if (m?.[2] !== undefined) names.push(m[2].trim());
+  }
+  return names;
+}
+
+export class Attributor {
+  readonly #store: Store;
+  readonly #map: ReadonlyMap<string, string>;
+
+  constructor(store: Store, sourceMap: ReadonlyMap<string, string>) {
+    this.#store = store;
+    this.#map = sourceMap;
+  }
+
+  /** The enrolled, unrevoked device a verified certificate names, if any. */
+  certificateDevice(cert: PeerCertificate): DeviceRow | undefined {
+    for (const name of certificateNames(cert)) {
+      const row = this.#store.getDevice(name);
+      if (row !== undefined && row.revokedUs === null) return row;
+    }
+    return undefined;
+  }
+
+  attribute(address: string | undefined, certDevice?: DeviceRow): Attribution {
+    const sourceIp = plainAddress(address);
+    if (certDevice !== undefined) return { device: certDevice.id, kind: 'certificate', row: certDevice, sourceIp };
+    const mapped = this.#map.get(sourceIp.toLowerCase());
+    if (mapped !== undefined) {
+      const row = this.#store.getDevice(mapped);
+      return { device: mapped, kind: 'source_map', row: row?.revokedUs === null ? row : undefined, sourceIp };
+    }
+    return { device: UNAUTHENTICATED_DEVICE, kind: 'unauthenticated', row: undefined, sourceIp };
+  }
+}

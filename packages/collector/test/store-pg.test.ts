@@ -1,0 +1,323 @@
+// The PostgreSQL Store (store/pg/): the shared conformance suites (Store and
+// core's NodeStore) against a throwaway cluster this file starts
+// (support/pg-cluster.ts), one database per fixture cloned from a migrated
+// template, then what is specific to PostgreSQL: the sync bridge's failure
+// modes, non-durable commits, and two collector processes committing one
+// device's batches at once.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Hash } from '@seclog/core';
+import { createMerkleTree } from '@seclog/core';
+import { describeNodeStoreConformance } from '../../core/test/merkle-node-store-conformance.js';
+import { PgBridge, preparePgWorker } from '../src/store/pg/pg-bridge.js';
+import { openPgStore, type PgStore } from '../src/store/pg/pg-store.js';
+import type { StoreFixture } from './store-conformance.js';
+import { describeStoreConformance, StreamWriter } from './store-conformance.js';
+import { REQUIRE_ALL } from './support/peers.js';
+import { PG_BIN, PG_MISSING, type PgCluster, startPgCluster } from './support/pg-cluster.js';
+
+if (!PG_BIN && REQUIRE_ALL) test('PostgreSQL is available (SECLOG_TEST_REQUIRE_ALL=1)', () => assert.fail(PG_MISSING));
+if (!PG_BIN) test('PostgreSQL store', { skip: PG_MISSING }, () => {});
+
+const hasCode = (code: string) => (err: unknown) => (err as { code?: unknown }).code === code;
+
+let cluster: PgCluster | undefined;
+let admin: PgBridge | undefined;
+if (PG_BIN) {
+  cluster = await startPgCluster();
+  await preparePgWorker();
+  admin = PgBridge.open(cluster.url());
+  admin.query('CREATE DATABASE seclog_template');
+  openPgStore(cluster.url('seclog_template')).close();
+}
+const open: PgStore[] = [];
+after(async () => {
+  for (const s of open) s.close();
+  admin?.close();
+  await cluster?.dispose();
+});
+
+let databases = 0;
+/** A new database cloned from the migrated template: its URL, and a dispose that drops it. */
+function newDatabase(): { url: string; drop: () => void } {
+  const name = `f_${databases++}`;
+  // FILE_COPY: ~20 ms for the small template against ~65 ms for PostgreSQL 15's default WAL_LOG (fsync is off here).
+  (admin as PgBridge).query(`CREATE DATABASE ${name} TEMPLATE seclog_template STRATEGY FILE_COPY`);
+  return {
+    url: (cluster as PgCluster).url(name),
+    drop: () => (admin as PgBridge).query(`DROP DATABASE ${name} WITH (FORCE)`),
+  };
+}
+
+function fixture(): StoreFixture {
+  const db = newDatabase();
+  let store = openPgStore(db.url);
+  return {
+    get store() {
+      return store;
+    },
+    reopen() {
+      store.close();
+      store = openPgStore(db.url);
+      return store;
+    },
+    markSchemaNewer() {
+      const raw = PgBridge.open(db.url);
+      raw.query("INSERT INTO schema_migrations (id, name, applied_us) VALUES (9999, 'from_a_newer_seclog', 0)");
+      raw.close();
+    },
+    dispose() {
+      store.close();
+      db.drop();
+    },
+  };
+}
+
+const tracked = (s: PgStore): PgStore => {
+  open.push(s);
+  return s;
+};
+
+if (PG_BIN) {
+  describeStoreConformance('PostgreSQL', fixture);
+  describeNodeStoreConformance('PostgreSQL', () => tracked(openPgStore(newDatabase().url)).nodeStore());
+}
+
+/** Blocks the thread for `ms` (a sync test cannot await). */
+const sleepSync = (ms: number): void => {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+};
+
+/** Ends the server session(s) of one store, as a server restart or a network cut would. */
+function killSessions(applicationName: string): number {
+  const r = (admin as PgBridge).query<{ n: number }>(
+    'SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1',
+    [applicationName],
+  );
+  sleepSync(100);
+  return r.rows[0]?.n ?? 0;
+}
+
+describe('PostgreSQL store specifics', { skip: PG_BIN ? false : PG_MISSING }, () => {
+  test('a non-durable transaction runs with synchronous_commit off; before, after and nested in a durable one it is on', () => {
+    const db = newDatabase();
+    const store = openPgStore(db.url);
+    try {
+      assert.equal(store.settings().synchronousCommit, 'on');
+      assert.ok(store.settings().serverVersionNum >= 130_000);
+      assert.equal(
+        store.transaction(() => store.settings().synchronousCommit, { durable: false }),
+        'off',
+      );
+      assert.equal(store.settings().synchronousCommit, 'on');
+      assert.equal(
+        store.transaction(() => store.transaction(() => store.settings().synchronousCommit, { durable: false })),
+        'on',
+      );
+    } finally {
+      store.close();
+      db.drop();
+    }
+  });
+
+  test('the integrator pattern: a tree appended inside a transaction is written at COMMIT, and reopens at the same root', () => {
+    const db = newDatabase();
+    const store = openPgStore(db.url);
+    try {
+      const w = new StreamWriter();
+      store.commitBatches([w.batch('cam-1', 's', 300)]);
+      const tree = createMerkleTree(store.nodeStore());
+      store.transaction(() => tree.appendLeaves(store.readEvents(0, 300).map((e) => e.digest)), { durable: false });
+      const other = openPgStore(db.url);
+      try {
+        const reopened = createMerkleTree(other.nodeStore());
+        assert.equal(reopened.size, 300);
+        assert.deepEqual(Buffer.from(reopened.root()), Buffer.from(tree.root()));
+      } finally {
+        other.close();
+      }
+    } finally {
+      store.close();
+      db.drop();
+    }
+  });
+
+  test('node writes kept inside a transaction: a nested rollback drops only its own, the outer commit writes the rest', () => {
+    const db = newDatabase();
+    const store = openPgStore(db.url);
+    try {
+      const nodes = store.nodeStore();
+      const h = (n: number) => Buffer.alloc(32, n) as Uint8Array as Hash;
+      store.transaction(() => {
+        nodes.putNode(0, 0, h(1));
+        nodes.setLeafCount(1);
+        assert.throws(() =>
+          store.transaction(() => {
+            nodes.putNode(0, 1, h(2));
+            nodes.setLeafCount(2);
+            assert.deepEqual(Buffer.from(nodes.getNode(0, 1) as Hash), Buffer.from(h(2)), 'a kept write reads back');
+            throw new Error('inner');
+          }),
+        );
+        assert.equal(nodes.getNode(0, 1), undefined);
+        assert.equal(nodes.getLeafCount(), 1);
+      });
+      const other = openPgStore(db.url);
+      try {
+        const o = other.nodeStore();
+        assert.deepEqual([o.getLeafCount(), Buffer.from(o.getNode(0, 0) as Hash), o.getNode(0, 1)], [1, Buffer.from(h(1)), undefined]);
+      } finally {
+        other.close();
+      }
+    } finally {
+      store.close();
+      db.drop();
+    }
+  });
+
+  test('a refused statement inside a transaction (a taken token hash) fails alone, as on SQLite', () => {
+    const f = fixture();
+    try {
+      const { store } = f;
+      const device = (id: string) => ({
+        id,
+        profile: 'high' as const,
+        tokenHash: Buffer.alloc(32, 9),
+        sealKey: Buffer.alloc(32, 1),
+        createdUs: 1,
+        revokedUs: null,
+        lastSeenUs: null,
+        sealT0Ms: 0,
+        sealEpochMs: 60_000,
+        sealMaxRecords: 1_000,
+      });
+      store.transaction(() => {
+        store.putDevice(device('cam-1'));
+        assert.throws(() => store.putDevice(device('cam-2')), hasCode('STORE_TOKEN_HASH_TAKEN'));
+        store.setMeta('after', 'yes');
+      });
+      assert.deepEqual([store.getDevice('cam-1')?.id, store.getDevice('cam-2'), store.getMeta('after')], ['cam-1', undefined, 'yes']);
+    } finally {
+      f.dispose();
+    }
+  });
+
+  test('a batch of a stream whose cursor another store holds locked waits, and fails with STORE_PG_TIMEOUT at the statement timeout', () => {
+    const db = newDatabase();
+    const a = openPgStore(db.url);
+    const b = openPgStore(db.url, { statementTimeoutMs: 300 });
+    try {
+      const first = new StreamWriter().batch('cam-1', 's', 2);
+      a.transaction(() => {
+        a.commitBatches([first]);
+        const t0 = Date.now();
+        assert.throws(() => b.commitBatches([first]), hasCode('STORE_PG_TIMEOUT'));
+        assert.ok(Date.now() - t0 >= 250, 'b waited for the lock');
+      });
+      // b is still usable, and now sees a's commit: the same batch again is a duplicate.
+      assert.throws(() => b.commitBatches([first]), hasCode('STORE_BATCH_INVALID'));
+      assert.equal(b.eventCount(), 2);
+      assert.deepEqual(b.commitBatches([new StreamWriter().batch('cam-2', 's', 1)]), [[2]]);
+    } finally {
+      a.close();
+      b.close();
+      db.drop();
+    }
+  });
+
+  test('a call the connection thread does not answer in time is STORE_PG_TIMEOUT, and the store is closed after it', () => {
+    const db = newDatabase();
+    const raw = PgBridge.open(db.url, { callTimeoutMs: 200 });
+    try {
+      const t0 = Date.now();
+      assert.throws(() => raw.query('SELECT pg_sleep(3)'), hasCode('STORE_PG_TIMEOUT'));
+      assert.ok(Date.now() - t0 < 2_000, 'the wait ended at the call timeout, not with the statement');
+      assert.equal(raw.closed, true);
+      assert.throws(() => raw.query('SELECT 1'), hasCode('STORE_CLOSED'));
+    } finally {
+      raw.close();
+      db.drop();
+    }
+  });
+
+  test('a session the server ends: outside a transaction the next call reconnects; inside one the transaction fails whole', () => {
+    const db = newDatabase();
+    const store = openPgStore(db.url, { applicationName: 'seclog-victim' });
+    try {
+      store.setMeta('k', 'before');
+      assert.equal(killSessions('seclog-victim'), 1);
+      assert.equal(store.getMeta('k'), 'before', 'reconnected');
+      assert.throws(
+        () =>
+          store.transaction(() => {
+            store.setMeta('k', 'inside');
+            killSessions('seclog-victim');
+            store.setMeta('k2', 'inside');
+          }),
+        hasCode('STORE_PG_UNAVAILABLE'),
+      );
+      assert.deepEqual([store.getMeta('k'), store.getMeta('k2')], ['before', undefined], 'nothing of the transaction committed');
+      assert.deepEqual(store.commitBatches([new StreamWriter().batch('cam-1', 's', 2)]), [[0, 1]]);
+    } finally {
+      store.close();
+      db.drop();
+    }
+  });
+
+  test('an unreachable server is STORE_PG_UNAVAILABLE at open', () => {
+    const url = (cluster as PgCluster).url('postgres').replace(`:${(cluster as PgCluster).port}/`, ':1/');
+    assert.throws(() => openPgStore(url, { connectTimeoutMs: 2_000 }), hasCode('STORE_PG_UNAVAILABLE'));
+  });
+
+  test('two collector processes committing the same device stream store each batch once, at dense positions', async () => {
+    const db = newDatabase();
+    const batches = 25;
+    const script = fileURLToPath(new URL('./support/pg-committer.ts', import.meta.url));
+    const children = ['node-a', 'node-b'].map((name) =>
+      spawn(process.execPath, ['--import', 'tsx', script, db.url, name, String(batches)], { stdio: ['pipe', 'pipe', 'inherit'] }),
+    );
+    try {
+      const outputs = children.map((c) => {
+        let out = '';
+        c.stdout.on('data', (d) => {
+          out += d;
+        });
+        return () => out;
+      });
+      // Both open their store first, then start together, so their commits interleave.
+      for (const out of outputs) while (!out().includes('ready')) await new Promise((r) => setTimeout(r, 20));
+      for (const c of children) c.stdin.write('go\n');
+      const codes = await Promise.all(children.map(async (c) => (await once(c, 'exit'))[0]));
+      assert.deepEqual(codes, [0, 0]);
+      const results = outputs.map((o) => JSON.parse(o().split('\n')[1] as string) as { committed: number; refused: number });
+      const sum = (k: 'committed' | 'refused') => results.reduce((n, r) => n + r[k], 0);
+      assert.equal(sum('committed'), batches, JSON.stringify(results));
+      assert.equal(sum('refused'), batches);
+      const store = openPgStore(db.url);
+      try {
+        const total = 5 * batches + 2 * 3 * batches;
+        assert.equal(store.eventCount(), total);
+        const all = store.readEvents(0, total);
+        assert.deepEqual(
+          all.map((e) => e.pos),
+          Array.from({ length: total }, (_, i) => i),
+        );
+        assert.deepEqual(
+          all.filter((e) => e.device === 'shared').map((e) => e.seq),
+          Array.from({ length: 5 * batches }, (_, i) => i + 1),
+          'every record of the shared stream once, in seq order',
+        );
+        assert.equal(store.getCursor('shared', 's')?.ackedSeq, 5 * batches);
+        for (const n of ['node-a', 'node-b']) assert.equal(store.getCursor(n, 's')?.ackedSeq, 3 * batches);
+      } finally {
+        store.close();
+      }
+    } finally {
+      for (const c of children) c.kill();
+      db.drop();
+    }
+  });
+});
