@@ -1,6 +1,7 @@
 /** The `seclog` command tree. */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerCheckCommand } from './commands/check.js';
 import { registerConvertCommand } from './commands/convert.js';
 import { registerDeviceCommand } from './commands/device.js';
 import { registerEventsCommand } from './commands/events.js';
@@ -29,6 +30,7 @@ export function createProgram(): Command {
   registerDeviceCommand(program);
   registerTokenCommand(program);
   registerUserCommand(program);
+  registerCheckCommand(program);
   registerEventsCommand(program);
   registerQueryCommand(program);
   registerTailCommand(program);

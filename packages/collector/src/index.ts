@@ -20,6 +20,9 @@ export {
   USER_ROLES,
   unlockUser,
 } from './auth/users.js';
+// compliance: the guide's checklist from the live state (issue G item 7)
+export type { CheckInput, CheckItem, CheckItemId, CheckReport } from './compliance/check.js';
+export { detectionOf, runComplianceCheck } from './compliance/check.js';
 export { CONFIG_DEFAULTS } from './config/defaults.js';
 export { renderConfigurationMarkdown } from './config/docs.js';
 export type { ConfigIssue } from './config/issues.js';

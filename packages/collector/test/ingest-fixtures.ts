@@ -9,7 +9,8 @@ import { addDevice, type DeviceFile } from '../src/enrol/enrol.js';
 import { type Collector, openCollector } from '../src/server/collector.js';
 
 /** Records 1..n of one device stream, chained (`from` lets a test build a window). */
-export function deviceChain(device: string, n: number, stream: string = uuidv7()): ChainedEvent[] {
+/** `n` chained records of `device` (failed logins, clock synced); `over` changes fields of every record before it is hashed. */
+export function deviceChain(device: string, n: number, stream: string = uuidv7(), over: Partial<ChainedEvent> = {}): ChainedEvent[] {
   const out: ChainedEvent[] = [];
   let prev = ZERO_HASH_HEX;
   const boot = uuidv7();
@@ -30,6 +31,7 @@ export function deviceChain(device: string, n: number, stream: string = uuidv7()
       mono_ms: seq * 10,
       prev,
       tq: { synced: true, source: 'ntp' },
+      ...over,
     };
     prev = recordChainHashHex(rec);
     out.push(rec);

@@ -43,7 +43,7 @@ export class StreamWriter {
   }
 
   /** The next `n` records of the stream and the cursor after them; the writer's state advances. */
-  batch(device: string, stream: string, n: number): BatchWrite {
+  batch(device: string, stream: string, n: number, extra: Partial<SecurityEvent> = {}): BatchWrite {
     const key = `${device}\0${stream}`;
     let { seq, head } = this.#heads.get(key) ?? { seq: 0, head: ZERO };
     const records: IncomingRecord[] = [];
@@ -67,6 +67,7 @@ export class StreamWriter {
         boot: 'b1',
         mono_ms: seq * 7,
         prev: hex(head) as string,
+        ...extra,
       };
       const canonical = canonicalize(record);
       const digest = hash(canonical);
@@ -626,6 +627,39 @@ export function describeStoreConformance(name: string, factory: StoreFactory, pa
         }
       });
     });
+  });
+  describe(`Store conformance: ${name}: event summary`, () => {
+    test(
+      'summarizeEvents counts by device, name and tq.synced (null without tq) inside the record-time window',
+      withStore(({ store }) => {
+        const w = new StreamWriter();
+        store.commitBatches([
+          w.batch('d1', 's1', 4),
+          w.batch('d2', 's2', 3, { tq: { synced: true, source: 'ntp' } }),
+          w.batch('d1', 's3', 2, { tq: { synced: false, source: 'rtc' } }),
+        ]);
+        assert.deepEqual(store.summarizeEvents(0, Number.MAX_SAFE_INTEGER), [
+          { device: 'd1', name: 'authn_login_fail', synced: null, count: 2 },
+          { device: 'd1', name: 'authn_login_fail', synced: false, count: 1 },
+          { device: 'd1', name: 'config_change', synced: null, count: 2 },
+          { device: 'd1', name: 'config_change', synced: false, count: 1 },
+          { device: 'd2', name: 'authn_login_fail', synced: true, count: 1 },
+          { device: 'd2', name: 'config_change', synced: true, count: 2 },
+        ]);
+        // Date.parse keeps milliseconds: each figure is its record's time, rounded down to the ms.
+        const times = store.readEvents(0, 9).map((e) => Date.parse((JSON.parse(e.canonical) as { time: string }).time) * 1000);
+        const last = Math.max(...times);
+        assert.deepEqual(store.summarizeEvents(last + 1000, last + 2000), [], 'nothing after the last record');
+        // Records are 1,234 µs apart: only the first lies before its own millisecond's end.
+        const first = store.summarizeEvents(0, Math.min(...times) + 1000);
+        assert.equal(
+          first.reduce((n, r) => n + r.count, 0),
+          1,
+          'the window is half-open and by record time',
+        );
+        assert.throws(() => store.summarizeEvents(5, 4), hasCode('STORE_QUERY_INVALID'));
+      }),
+    );
   });
   if (parts.query !== false) describeQueryConformance(name, factory);
   if (parts.ingestState !== false) describeIngestStateConformance(name, factory);

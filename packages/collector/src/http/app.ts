@@ -18,6 +18,7 @@ import type { Store } from '../store/types.js';
 import { installAccessControl, POLICY } from './access-control.js';
 import { alertRoutes } from './alert-routes.js';
 import { authRoutes } from './auth-routes.js';
+import { complianceRoutes } from './compliance-routes.js';
 import { installErrorHandlers } from './errors.js';
 import { eventRoutes } from './event-routes.js';
 import { ingestRoutes } from './ingest-routes.js';
@@ -48,6 +49,8 @@ export interface AppDeps {
   routes?: RouteOptions[];
   /** Refusals recorded per minute (per caller for known ones) before they are only counted (default 10). */
   denialsPerMinute?: number;
+  /** The data directory: the compliance check reports its file system's free space. */
+  dataDir?: string;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -82,6 +85,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(alertRoutes, { store: deps.store, detection: deps.detection });
     await app.register(ruleRoutes, { store: deps.store, detection: deps.detection });
   }
+  await app.register(complianceRoutes, {
+    store: deps.store,
+    own: deps.ingest.own,
+    detection: deps.detection,
+    ...(deps.dataDir === undefined ? {} : { dataDir: deps.dataDir }),
+  });
   if (deps.metrics !== undefined) {
     await app.register(metricsRoute, { metrics: deps.metrics.registry, store: deps.store, auth: deps.metrics.auth });
   }

@@ -24,6 +24,7 @@ import type { OtlpDecodeResult, SecurityEvent } from '@seclog/core';
 import { decodeOtlpLogs, ERROR_CODES, isSeclogError, SeclogError } from '@seclog/core';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
+import { markValidated } from '../ingest/chain-append.js';
 import { hasChainFields } from '../ingest/foreign-stream.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
@@ -96,7 +97,8 @@ export const otlpRoutes: FastifyPluginAsync<OtlpRoutesOptions> = async (app, opt
       }
     }
     // A record that cannot be chained (too large with its chain fields) is rejected alone.
-    let pending = foreign;
+    // decodeOtlpLogs validated each event it returned: chaining need not do it again.
+    let pending = markValidated(foreign);
     while (pending.length > 0) {
       try {
         await ingest.foreign.append({ device: row.id, source: SOURCE, events: pending, authenticated: true });

@@ -128,6 +128,7 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
       integrator,
       verifierKey: data.key.verifierKey,
       bodyLimitBytes: config.http.bodyLimitBytes,
+      dataDir: config.dataDir,
       accepting: () => accepting,
       metrics: { registry: metrics, auth: config.http.metricsAuth },
       feed,

@@ -47,6 +47,7 @@
 import type { Hash } from '@seclog/core';
 import { SeclogError } from '@seclog/core';
 import Database from 'better-sqlite3';
+import { checkWindow, sortSummary } from './event-summary.js';
 import type { Migration, MigrationReport, SqliteDb } from './migrations.js';
 import { runMigrations } from './migrations.js';
 import { SqliteAlerts } from './sqlite-alerts.js';
@@ -63,6 +64,7 @@ import type {
   DeviceRow,
   EventPage,
   EventQuery,
+  EventSummaryRow,
   OutboxCounts,
   OutboxInsert,
   OutboxOutcome,
@@ -262,6 +264,24 @@ export class SqliteStore implements Store {
 
   getEventById(id: string): StoredEvent | undefined {
     return this.#query.getEventById(id);
+  }
+
+  summarizeEvents(fromUs: number, toUs: number): EventSummaryRow[] {
+    checkWindow(fromUs, toUs);
+    // The hour bucket lets events_time_hour narrow the scan to the window's hours.
+    const rows = this.#db
+      .prepare(
+        `SELECT device, name, json_extract(canonical, '$.tq.synced') AS synced, count(*) AS count FROM events
+         WHERE time_us / 3600000000 BETWEEN ? AND ? AND time_us >= ? AND time_us < ?
+         GROUP BY device, name, synced`,
+      )
+      .all(Math.floor(fromUs / 3_600_000_000), Math.floor(toUs / 3_600_000_000), fromUs, toUs) as {
+      device: string;
+      name: string;
+      synced: number | null;
+      count: number;
+    }[];
+    return sortSummary(rows.map((r) => ({ ...r, synced: r.synced === null ? null : r.synced === 1 })));
   }
 
   nodeStore(): SqliteNodeStore {

@@ -67,6 +67,14 @@ export interface ApiTokenRow {
   revokedUs: number | null;
 }
 
+/** One group of Store.summarizeEvents. */
+export interface EventSummaryRow {
+  device: string;
+  name: string;
+  synced: boolean | null;
+  count: number;
+}
+
 /** The per-(device, stream) cursor: what has been durably accepted. */
 export interface StreamCursor {
   device: string;
@@ -225,6 +233,12 @@ export interface Store {
   getEvent(pos: number): StoredEvent | undefined;
   /** One page of the events matching `q` (see EventQuery). Throws STORE_QUERY_INVALID for a malformed query. */
   queryEvents(q: EventQuery): EventPage;
+  /**
+   * Counts of the events whose record time is in [fromUs, toUs) (µs), grouped by device, event name
+   * and whether the record says its clock was synchronised (`tq.synced`: true, false, or null when
+   * the record has no time quality). For the compliance check; it reads every record of the window.
+   */
+  summarizeEvents(fromUs: number, toUs: number): EventSummaryRow[];
   /** The event whose record has this `id` (a UUID, any case); undefined when none. */
   getEventById(id: string): StoredEvent | undefined;
   /** The Merkle tree's nodes and committed leaf count (the integrator's state), persisted in the same database. */

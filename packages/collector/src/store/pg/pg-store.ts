@@ -11,6 +11,7 @@
  * synchronous=NORMAL commit in PostgreSQL's terms.
  */
 import type { Hash } from '@seclog/core';
+import { checkWindow, sortSummary } from '../event-summary.js';
 import type { MigrationReport } from '../migrations.js';
 import type {
   ApiTokenRow,
@@ -18,6 +19,7 @@ import type {
   DeviceRow,
   EventPage,
   EventQuery,
+  EventSummaryRow,
   OutboxCounts,
   OutboxInsert,
   OutboxOutcome,
@@ -234,6 +236,18 @@ export class PgStore implements Store {
 
   getEventById(id: string): StoredEvent | undefined {
     return this.#log.getEventById(id);
+  }
+
+  summarizeEvents(fromUs: number, toUs: number): EventSummaryRow[] {
+    checkWindow(fromUs, toUs);
+    return sortSummary(
+      this.#db.query<EventSummaryRow>(
+        `SELECT device, name, (canonical::jsonb #>> '{tq,synced}')::boolean AS synced, count(*)::int AS count FROM events
+       WHERE time_us >= $1 AND time_us < $2
+       GROUP BY device, name, synced`,
+        [fromUs, toUs],
+      ).rows,
+    );
   }
 
   nodeStore(): PgNodeStore {
