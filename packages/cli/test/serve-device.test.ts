@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createNoteVerifier, eventTimeNow, openCheckpoint, recordChainHashHex, uuidv7, ZERO_HASH_HEX } from '@seclog/core';
-import { CLI, runCli } from './support/run-cli.js';
+import { runCli, type ServeChild, startServe } from './support/run-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'seclog-cli-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -45,26 +44,11 @@ test('device add writes the device file (0600); list and revoke; token create', 
 
 test('serve: first-run admin token, ingest over HTTP, SIGTERM signs a last checkpoint', async () => {
   const dir = join(root, 'serve');
-  const child = spawn(process.execPath, [...CLI, 'serve', '--data', dir, '--port', '0'], {
-    env: { ...process.env, SECLOG_LOG_LEVEL: 'silent' },
-  });
-  let stdout = '';
-  child.stdout.on('data', (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    stdout += c.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  let again: ReturnType<typeof spawn> | undefined;
+  const child = await startServe(['--data', dir, '--port', '0']);
+  let again: ServeChild | undefined;
   try {
-    const deadline = Date.now() + 30_000;
-    while (!/listening on (\S+)/.test(stdout)) {
-      assert.ok(Date.now() < deadline, `serve did not start: ${stdout}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const url = /listening on (\S+)/.exec(stdout)![1]!;
-    const admin = /(sla_[A-Za-z0-9_-]{43})/.exec(stdout)![1]!;
+    const { url } = child;
+    const admin = /(sla_[A-Za-z0-9_-]{43})/.exec(child.output())![1]!;
     // Enrol while the server runs: the CLI works on the same data directory.
     const dev = JSON.parse(runCli(['device', 'add', 'cam-9', '--data', dir]).stdout);
     const stream = uuidv7();
@@ -97,34 +81,22 @@ test('serve: first-run admin token, ingest over HTTP, SIGTERM signs a last check
     const health = await fetch(`${url}/healthz`);
     assert.equal(health.status, 200);
 
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0, stdout);
-    assert.match(stdout, /stopped/);
+    assert.equal(await child.stop(), 0, child.output());
+    assert.match(child.output(), /stopped/);
     // The last checkpoint covers everything committed, and verifies with the published key.
     const vkey = readFileSync(join(dir, 'log.vkey'), 'utf8').trim();
     const origin = vkey.split('+')[0]!;
-    const srv2 = spawn(process.execPath, [...CLI, 'serve', '--data', dir, '--port', '0'], {
-      env: { ...process.env, SECLOG_LOG_LEVEL: 'silent' },
-    });
+    const srv2 = await startServe(['--data', dir, '--port', '0']);
     again = srv2;
-    let out2 = '';
-    srv2.stdout.on('data', (c: Buffer) => {
-      out2 += c.toString();
-    });
-    const exited2 = new Promise<number | null>((resolve) => srv2.on('exit', (code) => resolve(code)));
-    while (!/listening on (\S+)/.test(out2)) {
-      assert.ok(Date.now() < deadline + 30_000, `second serve did not start: ${out2}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const out2 = srv2.output();
     assert.doesNotMatch(out2, /admin API token/, 'the admin token is printed on the first run only');
-    const url2 = /listening on (\S+)/.exec(out2)![1]!;
+    const url2 = srv2.url;
     const note = await (await fetch(`${url2}/api/v1/log/checkpoint`, { headers: { authorization: `Bearer ${admin}` } })).text();
     const { checkpoint } = openCheckpoint(note, { origin, verifiers: [createNoteVerifier(vkey)] });
     assert.equal(checkpoint.size, 3); // the admin token's creation, the enrolment, the record
-    srv2.kill('SIGTERM');
-    assert.equal(await exited2, 0);
+    assert.equal(await srv2.stop(), 0);
   } finally {
-    child.kill('SIGKILL');
-    again?.kill('SIGKILL');
+    child.kill();
+    again?.kill();
   }
 });

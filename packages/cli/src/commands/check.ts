@@ -9,7 +9,7 @@ import { type CheckReport, detectionOf, loadConfig, runComplianceCheck } from '@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { EXIT } from '../exit-codes.js';
-import { DATA_OPTION, withDataDir } from './device.js';
+import { DATA_OPTION, DB_OPTION, withDataDir } from './device.js';
 
 function render(r: CheckReport): string {
   const lines = [`seclog check: ${r.window.from} to ${r.window.to} (${r.window.days} days)`, ''];
@@ -31,18 +31,31 @@ export function registerCheckCommand(program: Command): void {
     .option('--config <file>', 'seclog.yaml to read (detection settings)')
     .option('--json', 'print JSON')
     .option(...DATA_OPTION)
-    .action(async (opts: { days: string; config?: string; json?: boolean; data?: string }) => {
+    .option(...DB_OPTION)
+    .action(async (opts: { days: string; config?: string; json?: boolean; data?: string; db?: string }) => {
       const days = Number(opts.days);
       if (!Number.isInteger(days) || days < 1 || days > 366) {
         process.stderr.write(`seclog check: --days must be a whole number of days from 1 to 366, got ${JSON.stringify(opts.days)}\n`);
         process.exitCode = EXIT.usage;
         return;
       }
-      await withDataDir('check', opts.data, (dd) => {
-        const config = loadConfig(opts.config === undefined ? {} : { file: opts.config });
-        const report = runComplianceCheck({ store: dd.store, detection: detectionOf(dd.store, config.detect), dataDir: dd.path, days });
-        process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
-        process.exitCode = report.pass ? EXIT.ok : EXIT.failed;
-      });
+      await withDataDir(
+        'check',
+        opts.data,
+        (dd) => {
+          const config = loadConfig(opts.config === undefined ? {} : { file: opts.config });
+          // Free space is reported for the SQLite file's file system; a PostgreSQL server's is not visible from here.
+          const local = !dd.storeLocation.startsWith('postgres');
+          const report = runComplianceCheck({
+            store: dd.store,
+            detection: detectionOf(dd.store, config.detect),
+            ...(local ? { dataDir: dd.path } : {}),
+            days,
+          });
+          process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
+          process.exitCode = report.pass ? EXIT.ok : EXIT.failed;
+        },
+        opts.db,
+      );
     });
 }

@@ -7,6 +7,7 @@ import type { Collector } from '@seclog/collector';
 import { isLoopbackHost, loadConfig, openCollector } from '@seclog/collector';
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
+import { DB_OPTION } from './device.js';
 
 interface ServeOptions {
   data?: string;
@@ -19,6 +20,7 @@ interface ServeOptions {
   syslogTcp?: boolean;
   syslogUdp?: boolean;
   mqtt?: string;
+  db?: string;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -35,6 +37,7 @@ export function registerServeCommand(program: Command): void {
     .option('--no-syslog-tcp', 'do not run the plain syslog TCP listener')
     .option('--no-syslog-udp', 'do not run the syslog UDP listener')
     .option('--mqtt <url>', 'ingest from this MQTT broker (mqtt.enabled and mqtt.url; docs/mqtt.md)')
+    .option(...DB_OPTION)
     .action(async (opts: ServeOptions) => {
       let collector: Collector;
       try {
@@ -57,6 +60,7 @@ export function registerServeCommand(program: Command): void {
           ...(opts.config === undefined ? {} : { file: opts.config }),
           flags: {
             ...(opts.data === undefined ? {} : { dataDir: opts.data }),
+            ...(opts.db === undefined ? {} : { db: opts.db }),
             http,
             syslog,
             ...(opts.mqtt === undefined ? {} : { mqtt: { enabled: true, url: opts.mqtt } }),

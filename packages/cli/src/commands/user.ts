@@ -17,7 +17,7 @@ import {
   unlockUser,
 } from '@seclog/collector';
 import type { Command } from 'commander';
-import { DATA_OPTION, withDataDir } from './device.js';
+import { DATA_OPTION, DB_OPTION, withDataDir } from './device.js';
 
 const BY: ChangedBy = { user: 'cli', interface: 'cli' };
 const iso = (us: number | null): string => (us === null ? '-' : new Date(us / 1000).toISOString());
@@ -36,40 +36,52 @@ export function registerUserCommand(program: Command): void {
     .requiredOption('--role <role>', `one of ${USER_ROLES.join(', ')}`)
     .option('--password-stdin', 'read the password from standard input instead of generating one')
     .option(...DATA_OPTION)
+    .option(...DB_OPTION)
     .description('create an account; a generated password is printed once')
-    .action(async (name: string, opts: { role: string; passwordStdin?: boolean; data?: string }) => {
-      await withDataDir('user add', opts.data, async (dd) => {
-        const password = opts.passwordStdin ? passwordFromStdin() : undefined;
-        const r = await addUser(dd.enrol, name, opts.role, BY, password === undefined ? {} : { password });
-        if (r.password !== undefined) process.stdout.write(`user ${r.name} (${r.role}) created; password: ${r.password}\n`);
-        else process.stdout.write(`user ${r.name} (${r.role}) created\n`);
-      });
+    .action(async (name: string, opts: { role: string; passwordStdin?: boolean; data?: string; db?: string }) => {
+      await withDataDir(
+        'user add',
+        opts.data,
+        async (dd) => {
+          const password = opts.passwordStdin ? passwordFromStdin() : undefined;
+          const r = await addUser(dd.enrol, name, opts.role, BY, password === undefined ? {} : { password });
+          if (r.password !== undefined) process.stdout.write(`user ${r.name} (${r.role}) created; password: ${r.password}\n`);
+          else process.stdout.write(`user ${r.name} (${r.role}) created\n`);
+        },
+        opts.db,
+      );
     });
 
   user
     .command('list')
     .option('--json', 'print JSON')
     .option(...DATA_OPTION)
+    .option(...DB_OPTION)
     .description('list accounts')
-    .action(async (opts: { json?: boolean; data?: string }) => {
-      await withDataDir('user list', opts.data, (dd) => {
-        const rows = listUsers(dd.enrol).map((u) => ({
-          name: u.name,
-          role: u.role,
-          created: iso(u.createdUs),
-          disabled: iso(u.disabledUs),
-          lockedUntil: iso(u.lockedUntilUs),
-          lastLogin: iso(u.lastLoginUs),
-        }));
-        if (opts.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-        else {
-          for (const r of rows) {
-            process.stdout.write(
-              `${r.name}\t${r.role}\tdisabled ${r.disabled}\tlocked until ${r.lockedUntil}\tlast login ${r.lastLogin}\n`,
-            );
+    .action(async (opts: { json?: boolean; data?: string; db?: string }) => {
+      await withDataDir(
+        'user list',
+        opts.data,
+        (dd) => {
+          const rows = listUsers(dd.enrol).map((u) => ({
+            name: u.name,
+            role: u.role,
+            created: iso(u.createdUs),
+            disabled: iso(u.disabledUs),
+            lockedUntil: iso(u.lockedUntilUs),
+            lastLogin: iso(u.lastLoginUs),
+          }));
+          if (opts.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+          else {
+            for (const r of rows) {
+              process.stdout.write(
+                `${r.name}\t${r.role}\tdisabled ${r.disabled}\tlocked until ${r.lockedUntil}\tlast login ${r.lastLogin}\n`,
+              );
+            }
           }
-        }
-      });
+        },
+        opts.db,
+      );
     });
 
   for (const [verb, disabled, what] of [
@@ -80,12 +92,18 @@ export function registerUserCommand(program: Command): void {
       .command(verb)
       .argument('<name>', 'login name')
       .option(...DATA_OPTION)
+      .option(...DB_OPTION)
       .description(what)
-      .action(async (name: string, opts: { data?: string }) => {
-        await withDataDir(`user ${verb}`, opts.data, (dd) => {
-          setUserDisabled(dd.enrol, name, disabled, BY);
-          process.stdout.write(`user ${name} ${verb}d\n`);
-        });
+      .action(async (name: string, opts: { data?: string; db?: string }) => {
+        await withDataDir(
+          `user ${verb}`,
+          opts.data,
+          (dd) => {
+            setUserDisabled(dd.enrol, name, disabled, BY);
+            process.stdout.write(`user ${name} ${verb}d\n`);
+          },
+          opts.db,
+        );
       });
   }
 
@@ -94,24 +112,36 @@ export function registerUserCommand(program: Command): void {
     .argument('<name>', 'login name')
     .argument('<role>', `one of ${USER_ROLES.join(', ')}`)
     .option(...DATA_OPTION)
+    .option(...DB_OPTION)
     .description("change an account's role")
-    .action(async (name: string, role: string, opts: { data?: string }) => {
-      await withDataDir('user role', opts.data, (dd) => {
-        const u = setUserRole(dd.enrol, name, role, BY);
-        process.stdout.write(`user ${u.name} is ${u.role}\n`);
-      });
+    .action(async (name: string, role: string, opts: { data?: string; db?: string }) => {
+      await withDataDir(
+        'user role',
+        opts.data,
+        (dd) => {
+          const u = setUserRole(dd.enrol, name, role, BY);
+          process.stdout.write(`user ${u.name} is ${u.role}\n`);
+        },
+        opts.db,
+      );
     });
 
   user
     .command('unlock')
     .argument('<name>', 'login name')
     .option(...DATA_OPTION)
+    .option(...DB_OPTION)
     .description('end the lock that failed sign-ins put on an account')
-    .action(async (name: string, opts: { data?: string }) => {
-      await withDataDir('user unlock', opts.data, (dd) => {
-        unlockUser(dd.enrol, name, BY);
-        process.stdout.write(`user ${name} unlocked\n`);
-      });
+    .action(async (name: string, opts: { data?: string; db?: string }) => {
+      await withDataDir(
+        'user unlock',
+        opts.data,
+        (dd) => {
+          unlockUser(dd.enrol, name, BY);
+          process.stdout.write(`user ${name} unlocked\n`);
+        },
+        opts.db,
+      );
     });
 
   user
@@ -119,12 +149,18 @@ export function registerUserCommand(program: Command): void {
     .argument('<name>', 'login name')
     .option('--password-stdin', 'read the new password from standard input instead of generating one')
     .option(...DATA_OPTION)
+    .option(...DB_OPTION)
     .description("set an account's password (its sessions end); a generated one is printed once")
-    .action(async (name: string, opts: { passwordStdin?: boolean; data?: string }) => {
-      await withDataDir('user password', opts.data, async (dd) => {
-        const password = opts.passwordStdin ? passwordFromStdin() : undefined;
-        const shown = await setUserPassword(dd.enrol, name, BY, password === undefined ? {} : { password });
-        process.stdout.write(shown === undefined ? `password of ${name} set\n` : `password of ${name} set: ${shown}\n`);
-      });
+    .action(async (name: string, opts: { passwordStdin?: boolean; data?: string; db?: string }) => {
+      await withDataDir(
+        'user password',
+        opts.data,
+        async (dd) => {
+          const password = opts.passwordStdin ? passwordFromStdin() : undefined;
+          const shown = await setUserPassword(dd.enrol, name, BY, password === undefined ? {} : { password });
+          process.stdout.write(shown === undefined ? `password of ${name} set\n` : `password of ${name} set: ${shown}\n`);
+        },
+        opts.db,
+      );
     });
 }

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { bundleSourceEntry } from '../../../collector/src/verify/source-bundle.js';
 
@@ -38,4 +38,52 @@ export function runCli(args: string[], input?: string): CliResult {
     env: childEnv(),
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface ServeChild {
+  /** The base URL it printed ("listening on …"). */
+  readonly url: string;
+  /** Everything it printed so far, stdout and stderr. */
+  output(): string;
+  /** Resolves to the exit code. */
+  readonly exited: Promise<number | null>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL when still running (for `finally`). */
+  kill(): void;
+}
+
+/** `seclog serve <args>` in a child process, once it listens (30 s at most), logging silenced. */
+export async function startServe(args: readonly string[]): Promise<ServeChild> {
+  const child = spawn(process.execPath, [...CLI, 'serve', ...args], { env: { ...childEnv(), SECLOG_LOG_LEVEL: 'silent' } });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 30_000;
+  let m = /listening on (\S+)/.exec(out);
+  while (m === null) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`seclog serve did not start: ${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    m = /listening on (\S+)/.exec(out);
+  }
+  return {
+    url: m[1] as string,
+    output: () => out,
+    exited,
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+    kill: () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
 }

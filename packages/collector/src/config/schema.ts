@@ -284,6 +284,13 @@ export const NotifySchema = Type.Object(
 export const CollectorConfigSchema = Type.Object(
   {
     dataDir: filePath('Directory for the database and keys; created with mode 0700 on first run'),
+    db: Type.Optional(
+      Type.String({
+        pattern: '^postgres(ql)?://',
+        description:
+          'PostgreSQL instead of the embedded SQLite file: a postgres:// URL (keys stay in dataDir). Keep the password out of it: PGPASSWORD or ~/.pgpass',
+      }),
+    ),
     http: HttpSchema,
     syslog: SyslogSchema,
     mqtt: MqttSchema,

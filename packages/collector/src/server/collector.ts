@@ -66,7 +66,7 @@ export interface OpenCollectorOptions {
 }
 
 export async function openCollector(config: CollectorConfig, options: OpenCollectorOptions = {}): Promise<Collector> {
-  const data = await openDataDir(config.dataDir, config.log.origin);
+  const data = await openDataDir(config.dataDir, config.log.origin, { db: config.db });
   try {
     const integrator = new Integrator(data.store, {
       origin: data.key.origin,
@@ -128,7 +128,8 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
       integrator,
       verifierKey: data.key.verifierKey,
       bodyLimitBytes: config.http.bodyLimitBytes,
-      dataDir: config.dataDir,
+      // The compliance check reports the free space of the store's file system: only local for SQLite.
+      ...(config.db === undefined ? { dataDir: config.dataDir } : {}),
       accepting: () => accepting,
       metrics: { registry: metrics, auth: config.http.metricsAuth },
       feed,
