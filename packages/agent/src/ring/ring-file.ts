@@ -17,12 +17,34 @@
  * always a suffix (the buffer is written in order, before anything else),
  * which is the power-cut case the recovery scan already handles, and never a
  * record whose durability was promised (every fsync writes the buffer first).
+ * A process that exits on its own (process.exit, the end of main) writes
+ * them from an 'exit' listener; only kill -9 and crashes of the runtime lose
+ * them.
  */
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, readSync, writeSync, writevSync } from 'node:fs';
 import { DATA_OFFSET } from './layout.js';
 
 /** Frames gathered before one pwrite (about a hundred records of ~600 bytes). */
 export const WRITE_BEHIND_BYTES = 64 * 1024;
+
+/**
+ * Ring files holding frames not yet written. A product that ends with
+ * process.exit() (or by returning from main) without closing the logger
+ * still gets them into the file: one 'exit' listener for all rings, which
+ * writes synchronously, as 'exit' listeners must.
+ */
+const buffered = new Set<RingFile>();
+let exitHook = false;
+
+function flushAllOnExit(): void {
+  for (const f of buffered) {
+    try {
+      f.flush();
+    } catch {
+      // The process is ending; what could not be written is the power-cut case recovery handles.
+    }
+  }
+}
 
 export class RingFile {
   readonly fd: number;
@@ -64,6 +86,7 @@ export class RingFile {
     if (len === 0) return;
     // Cleared first: a failed write must not be retried over later frames by the next call; it throws to the caller.
     this.#pendingLen = 0;
+    buffered.delete(this);
     this.writeFully(DATA_OFFSET + this.#pendingPos, this.#pending, 0, len);
   }
 
@@ -82,7 +105,14 @@ export class RingFile {
       if (this.#pendingLen > 0 && (pos !== this.#pendingPos + this.#pendingLen || this.#pendingLen + len > WRITE_BEHIND_BYTES)) {
         this.flush();
       }
-      if (this.#pendingLen === 0) this.#pendingPos = pos;
+      if (this.#pendingLen === 0) {
+        this.#pendingPos = pos;
+        buffered.add(this);
+        if (!exitHook) {
+          exitHook = true;
+          process.on('exit', flushAllOnExit);
+        }
+      }
       const at = this.#pendingLen;
       this.#pending.set(header, at);
       this.#pending.set(payload, at + header.length);
@@ -164,6 +194,7 @@ export class RingFile {
     try {
       this.flush();
     } finally {
+      buffered.delete(this);
       closeSync(this.fd);
     }
   }
