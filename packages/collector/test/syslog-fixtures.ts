@@ -318,7 +318,15 @@ export async function startRsyslogForwarder(dir: string, collectorPort: number):
       '',
     ].join('\n'),
   );
-  const proc: ChildProcess = spawn(RSYSLOGD as string, ['-n', '-f', conf, '-i', join(dir, 'rsyslogd.pid')], {
+  return runRsyslogd(conf, dir, inTcp);
+}
+
+/**
+ * rsyslogd on the configuration file `conf` (its pid file in `workDir`), once its imtcp input on
+ * `inTcp` accepts connections (10 s at most; a failed start is killed and throws with its output).
+ */
+export async function runRsyslogd(conf: string, workDir: string, inTcp: number): Promise<RsyslogForwarder> {
+  const proc: ChildProcess = spawn(RSYSLOGD as string, ['-n', '-f', conf, '-i', join(workDir, 'rsyslogd.pid')], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -338,14 +346,17 @@ export async function startRsyslogForwarder(dir: string, collectorPort: number):
       () => false,
     );
     if (up) break;
-    if (Date.now() > end || proc.exitCode !== null) throw new Error(`rsyslogd did not start: ${out}`);
+    if (Date.now() > end || proc.exitCode !== null) {
+      proc.kill('SIGKILL');
+      throw new Error(`rsyslogd did not start: ${out}`);
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
   return {
     inTcp,
     output: () => out,
     stop: async () => {
-      if (proc.exitCode !== null) return;
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise((resolve) => proc.once('exit', resolve));
       proc.kill('SIGTERM');
       await exited;

@@ -16,7 +16,6 @@
  * fails then under SECLOG_TEST_REQUIRE_ALL=1.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,9 +28,10 @@ import {
   makePki,
   passthrough,
   RSYSLOGD,
+  type RsyslogForwarder as Rsyslog,
+  runRsyslogd,
   type SyslogCollector,
   sendAndClose,
-  sleep,
   startSyslogCollector,
   type TestPki,
   tcpConnect,
@@ -71,13 +71,6 @@ let pki: TestPki;
 let sc: SyslogCollector;
 const running: Rsyslog[] = [];
 
-interface Rsyslog {
-  /** rsyslog's imtcp input. */
-  readonly inTcp: number;
-  output(): string;
-  stop(): Promise<void>;
-}
-
 /**
  * rsyslogd with its own configuration and work directory: imtcp on a free
  * loopback port, omfwd over gtls to the collector's TLS port with the client
@@ -111,40 +104,9 @@ async function startRsyslog(name: string, authMode: string, permittedPeers: stri
       '',
     ].join('\n'),
   );
-  const proc: ChildProcess = spawn(RSYSLOGD as string, ['-n', '-f', conf, '-i', join(work, 'rsyslogd.pid')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  proc.stderr?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  const r: Rsyslog = {
-    inTcp,
-    output: () => out,
-    stop: async () => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise((resolve) => proc.once('exit', resolve));
-      proc.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const r: Rsyslog = await runRsyslogd(conf, work, inTcp);
   running.push(r);
-  const end = Date.now() + 10_000;
-  for (;;) {
-    const up = await tcpConnect(inTcp).then(
-      (s) => {
-        s.destroy();
-        return true;
-      },
-      () => false,
-    );
-    if (up) return r;
-    if (Date.now() > end || proc.exitCode !== null) throw new Error(`rsyslogd did not start: ${out}`);
-    await sleep(20);
-  }
+  return r;
 }
 
 before(async () => {
