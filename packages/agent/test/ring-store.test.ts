@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import { isSeclogError } from '@seclog/core';
 import { FRAME_HEADER_BYTES } from '../src/ring/frame.js';
 import { DATA_OFFSET, SLOT_OFFSETS, SUPERBLOCK_OFFSET } from '../src/ring/layout.js';
+import { decodeSlot } from '../src/ring/slot.js';
 import { RingStore } from '../src/ring/ring-store.js';
 import type { RingOptions } from '../src/ring/ring-types.js';
 import { StorageLevelWatch } from '../src/ring/storage-level.js';
@@ -546,4 +547,46 @@ test("recovery keeps one run around the circle: a chain inside the newer run's s
     [['middle', 56, 57, 768, 1024]],
   );
   a.abandon();
+});
+
+test('group commits write a state slot only for a new mark or after an eighth of the ring of appends; a copy taken then recovers every durable record', async () => {
+  const path = fresh();
+  const cap = 256 * 1024;
+  const r = open(path, cap);
+  const generation = (): number => {
+    const file = readFileSync(path);
+    const gens = SLOT_OFFSETS.map((o) => decodeSlot(file.subarray(o, o + 4096))?.generation ?? -1);
+    return Math.max(...gens);
+  };
+  await r.durable(0);
+  const g0 = generation();
+  // 100 durable appends of 200 B (~21 KiB, below cap / 8 = 32 KiB): frames only.
+  for (let s = 1; s <= 100; s++) {
+    r.append(rec(s, 200), s);
+    await r.durable(s);
+  }
+  assert.equal(generation(), g0, 'no slot write for appends below the lag');
+  // A power cut now: copy the file as it is on disk and open the copy.
+  const cut = `${path}.cut`;
+  writeFileSync(cut, readFileSync(path));
+  const recovered = open(cut, cap);
+  assert.deepEqual(seqsOf(recovered), range(1, 100), 'the frames past the slot are found by their CRCs');
+  assert.equal(recovered.stats().nextSeq, 101);
+  await recovered.close();
+  // The acknowledged mark is written at the next group commit.
+  r.markAcked(40);
+  r.append(rec(101, 200), 101);
+  await r.durable(101);
+  assert.equal(generation(), g0 + 1, 'a new mark: one slot write');
+  // Keep appending: the lag bound forces a slot write before 32 KiB more have gathered.
+  for (let s = 102; s <= 260; s++) {
+    r.append(rec(s, 200), s);
+    await r.durable(s);
+  }
+  assert.ok(generation() >= g0 + 2, 'the lag bound wrote a slot');
+  await r.close();
+  const again = open(path, cap);
+  assert.equal(again.stats().ackedSeq, 40);
+  assert.equal(again.stats().nextSeq, 261);
+  await again.close();
 });

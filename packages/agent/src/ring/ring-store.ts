@@ -171,6 +171,9 @@ export class RingStore {
       durableIndex: opened.slotIndex === 0 ? 0 : 1,
       ackedSeq: this.#ackedSeq,
       snapshot: this.#snapshot(),
+      // A slot per eighth of the ring (or quarter of the dirty limit) of appends keeps its hints close to
+      // the truth; between those, critical fsyncs cover the frames alone.
+      lagBytes: Math.max(1, Math.floor(Math.min(o.dirtyLimitBytes / 4, this.#cap / 8))),
     });
     this.#commit = new GroupCommit(
       {

@@ -30,7 +30,12 @@ export class StateSlots {
   ringId: number;
   /** The application's blob, written into every slot. */
   state: Uint8Array;
-  /** What a slot would say has changed since the last slot write (durable snapshot, mark or blob). */
+  /**
+   * The next fsync must write a slot: the acknowledged mark or the blob changed, or the ring restarted.
+   * Appends alone do not set it: recovery finds appended frames past the slot's head by their CRCs, so
+   * their slot write can wait until `lagBytes` have gathered (one region per fsync instead of two for
+   * the critical events' group commits).
+   */
   stale = false;
   /** The acknowledged mark, and the appended bytes, that the durable slot holds. */
   durableAcked: number;
@@ -42,10 +47,22 @@ export class StateSlots {
   #durableIndex: 0 | 1;
   #last: SlotWrite | null = null;
   #covered: SlotWrite | null = null;
+  readonly #lagBytes: number;
+  /** Appended bytes the last slot written covers (durable or not). */
+  #writtenAppended = 0;
 
   constructor(
     file: RingFile,
-    init: { ringId: number; state: Uint8Array; generation: number; durableIndex: 0 | 1; ackedSeq: number; snapshot: Snapshot },
+    init: {
+      ringId: number;
+      state: Uint8Array;
+      generation: number;
+      durableIndex: 0 | 1;
+      ackedSeq: number;
+      snapshot: Snapshot;
+      /** Appended bytes past the slot after which an fsync writes one anyway (bounds the open's scan and the slot's staleness). */
+      lagBytes: number;
+    },
   ) {
     this.#file = file;
     this.ringId = init.ringId;
@@ -54,6 +71,8 @@ export class StateSlots {
     this.#durableIndex = init.durableIndex;
     this.durableAcked = init.ackedSeq;
     this.#durable = init.snapshot;
+    this.#lagBytes = init.lagBytes;
+    this.#writtenAppended = init.snapshot.appendedBytes;
   }
 
   /** What the last completed fsync made durable. */
@@ -64,14 +83,13 @@ export class StateSlots {
   /** An fsync that began with `snap` has completed (a later snapshot never goes back to an earlier one). */
   promote(snap: Snapshot): void {
     if (snap.appendedBytes < this.#durable.appendedBytes) return;
-    if (snap.appendedBytes !== this.#durable.appendedBytes || snap.nextSeq !== this.#durable.nextSeq) this.stale = true;
     this.#durable = snap;
   }
 
   /** Group commit, before fdatasync: the slot written now says what the PREVIOUS fsync made durable, since it may reach the disk before this batch's data. */
   begin(snap: Snapshot, ackedSeq: number): void {
     this.#pending = snap;
-    if (this.stale) this.write(ackedSeq);
+    if (this.stale || this.#durable.appendedBytes - this.#writtenAppended >= this.#lagBytes) this.write(ackedSeq);
     this.#covered = this.#last;
   }
 
@@ -103,6 +121,7 @@ export class StateSlots {
     });
     this.#file.writeAt(SLOT_OFFSETS[index], page);
     this.#last = { index, generation, ackedSeq, appendedBytes: d.appendedBytes };
+    this.#writtenAppended = d.appendedBytes;
     this.stale = false;
   }
 
