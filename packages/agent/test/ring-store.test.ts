@@ -6,9 +6,9 @@ import { after, test } from 'node:test';
 import { isSeclogError } from '@seclog/core';
 import { FRAME_HEADER_BYTES } from '../src/ring/frame.js';
 import { DATA_OFFSET, SLOT_OFFSETS, SUPERBLOCK_OFFSET } from '../src/ring/layout.js';
-import { decodeSlot } from '../src/ring/slot.js';
 import { RingStore } from '../src/ring/ring-store.js';
 import type { RingOptions } from '../src/ring/ring-types.js';
+import { decodeSlot } from '../src/ring/slot.js';
 import { StorageLevelWatch } from '../src/ring/storage-level.js';
 import { prng, scratchDir } from './ring-fixtures.js';
 
