@@ -284,7 +284,7 @@ export interface Tokens {
 }
 
 /** Closed loop: `concurrency` workers, each sending some device's next batch as soon as its last one is acknowledged. */
-export async function closedLoop(
+export function closedLoop(
   url: URL,
   feeds: Feed[],
   tokens: Tokens,
@@ -293,6 +293,38 @@ export async function closedLoop(
   warmupMs: number,
   measureMs: number,
 ) {
+  return closedLoopOver([{ url, pid: serverPid }], () => url, feeds, tokens, concurrency, warmupMs, measureMs);
+}
+
+/** A collector process the load goes to. */
+export interface Target {
+  readonly url: URL;
+  readonly pid: number;
+}
+
+/**
+ * The closed loop over several collectors (`npm run bench -- postgres`): `route` names the collector a
+ * device's batches go to; the CPU figures add up every target's process and `extraPids` (a database).
+ */
+export async function closedLoopOver(
+  targets: readonly Target[],
+  route: (device: string) => URL,
+  feeds: Feed[],
+  tokens: Tokens,
+  concurrency: number,
+  warmupMs: number,
+  measureMs: number,
+  extraPids: () => readonly number[] = () => [],
+) {
+  const cpuOf = (): number | undefined => {
+    let total = 0;
+    for (const pid of [...targets.map((t) => t.pid), ...extraPids()]) {
+      const s = cpuSeconds(pid);
+      if (s === undefined) return undefined;
+      total += s;
+    }
+    return total;
+  };
   const ready = [...feeds];
   const start = performance.now();
   const measureFrom = start + warmupMs;
@@ -300,7 +332,7 @@ export async function closedLoop(
   let cpuFrom: number | undefined;
   let clientFrom = process.cpuUsage();
   const cpuTimer = setTimeout(() => {
-    cpuFrom = cpuSeconds(serverPid);
+    cpuFrom = cpuOf();
     clientFrom = process.cpuUsage();
   }, warmupMs);
   let acked = 0;
@@ -318,7 +350,7 @@ export async function closedLoop(
         ran_out = true;
         return;
       }
-      const { accepted } = await post(url, tokens.get(f.device), body);
+      const { accepted } = await post(route(f.device), tokens.get(f.device), body);
       const now = performance.now();
       if (now >= measureFrom && now <= end) {
         acked += accepted;
@@ -329,7 +361,7 @@ export async function closedLoop(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   clearTimeout(cpuTimer);
-  const cpuTo = cpuSeconds(serverPid);
+  const cpuTo = cpuOf();
   const client = process.cpuUsage(clientFrom);
   const seconds = (Math.min(lastAckAt, end) - measureFrom) / 1000;
   // Records per second of server CPU: what one dedicated core would ingest, whatever else ran on the machine.

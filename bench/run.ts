@@ -11,6 +11,7 @@ const groups: Record<string, () => Promise<{ run: () => Promise<void> | void }>>
   detect: () => import('./detect.js'),
   agent: () => import('./agent.js'),
   syslog: () => import('./syslog.js'),
+  postgres: () => import('./postgres.js'),
 };
 
 const wanted = process.argv.slice(2);

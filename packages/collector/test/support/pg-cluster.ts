@@ -85,7 +85,14 @@ export interface PgCluster {
   dispose(): Promise<void>;
 }
 
-export async function startPgCluster(): Promise<PgCluster> {
+export interface PgClusterOptions {
+  /** fsync and full-page writes on, as in production (the benchmarks); the tests run without. */
+  durable?: boolean;
+  /** More `-c name=value` server settings. */
+  settings?: readonly string[];
+}
+
+export async function startPgCluster(opts: PgClusterOptions = {}): Promise<PgCluster> {
   if (PG_BIN === undefined) throw new Error(PG_MISSING);
   const bin = PG_BIN;
   const user = serverUser();
@@ -115,9 +122,9 @@ export async function startPgCluster(): Promise<PgCluster> {
       `-p ${port}`,
       `-k ${dir}`,
       "-c listen_addresses='127.0.0.1'",
-      '-c fsync=off',
-      '-c full_page_writes=off',
+      ...(opts.durable === true ? [] : ['-c fsync=off', '-c full_page_writes=off']),
       '-c max_connections=200',
+      ...(opts.settings ?? []).map((kv) => `-c ${kv}`),
     ].join(' ');
     running = true;
     await run(join(bin, 'pg_ctl'), ['-D', data, '-l', logFile, '-o', settings, '-w', '-t', '60', 'start'], user);
