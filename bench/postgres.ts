@@ -30,6 +30,7 @@ import { addDevice, openDataDir, openPgStore } from '@seclog/collector';
 import pg from 'pg';
 import { type ChildCollector, startChildCollector } from '../packages/collector/test/support/child-collector.js';
 import { type PgCluster, startPgCluster } from '../packages/collector/test/support/pg-cluster.js';
+import { summariseProfile } from './cpu-profile.js';
 import { type Figure, report } from './harness.js';
 import { agent, BATCH, closedLoopOver, Feed, newEncodeStats, type Target, type Tokens } from './ingest-load.js';
 import { DEVICES, Generator, HOUR_US, queryFigures } from './query-workload.js';
@@ -41,6 +42,8 @@ const WARMUP_MS = 1500;
 const CONCURRENCY = 64;
 /** Records/s the encoded batches are provisioned for. */
 const PROVISION = 60_000;
+/** SECLOG_BENCH_PROFILE=1: the first node of each phase runs from the sources under --cpu-prof (its threads' profiles are summarised). */
+const PROFILE = env.SECLOG_BENCH_PROFILE === '1';
 
 /** The PIDs of the cluster's server processes: the postmaster listening on `port` and its children. */
 function postgresPids(port: number): number[] {
@@ -90,7 +93,11 @@ async function ingestPhase(cluster: PgCluster, root: string, nodes: number, figu
 
   const children: ChildCollector[] = [];
   try {
-    for (let i = 0; i < nodes; i++) children.push(await startChildCollector(dataDir, { flags: { db } }));
+    const profileDir = join(root, `profile-${nodes}`);
+    for (let i = 0; i < nodes; i++) {
+      const profiled = PROFILE && i === 0 ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`], launcher: 'tsx' as const } : {};
+      children.push(await startChildCollector(dataDir, { flags: { db }, ...profiled }));
+    }
     const targets: Target[] = children.map((c) => ({ url: new URL(c.url), pid: c.pid }));
     const nodeOf = new Map(files.map((f, i) => [f.device, (targets[i % nodes] as Target).url]));
     const route = (device: string) => nodeOf.get(device) as URL;
@@ -133,6 +140,11 @@ async function ingestPhase(cluster: PgCluster, root: string, nodes: number, figu
     for (const c of children.splice(0)) {
       const code = await c.stop();
       if (code !== 0) throw new Error(`a collector did not stop cleanly (${String(code)}): ${c.stderr()}`);
+    }
+    if (PROFILE) {
+      for (const file of readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
+        process.stdout.write(`\nCPU of ${file} (node 1 of ${nodes}, whole run)\n${summariseProfile(join(profileDir, file))}\n`);
+      }
     }
   } finally {
     for (const c of children) c.process.kill('SIGKILL');
