@@ -64,6 +64,23 @@ function postgresPids(port: number): number[] {
   return [master.pid, ...procs.filter((p) => p.ppid === master.pid).map((p) => p.pid)];
 }
 
+/** CPU seconds per thread of a process, by thread name (what a worker thread or libuv's pool costs). */
+function threadCpu(pid: number): string {
+  const out: string[] = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cpu = (Number(f[11]) + Number(f[12])) / 100;
+      if (cpu > 0.05) out.push(`${name}#${tid}=${cpu.toFixed(2)}s`);
+    } catch {
+      // ended
+    }
+  }
+  return out.join(' ');
+}
+
 async function sql(url: string, text: string): Promise<pg.QueryResult> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -106,6 +123,7 @@ async function ingestPhase(cluster: PgCluster, root: string, nodes: number, figu
     for (const f of feeds) if (f.bodies.length < batches) f.generate(batches - f.bodies.length, undefined, stats);
     const withDb = await closedLoopOver(targets, route, feeds, tokens, CONCURRENCY, WARMUP_MS, PHASE_MS, () => postgresPids(cluster.port));
     const events = Number((await sql(db, 'SELECT count(*) AS n FROM events')).rows[0].n);
+    if (env.SECLOG_BENCH_THREADS === '1') for (const c of children) process.stdout.write(`node ${c.pid} threads: ${threadCpu(c.pid)}\n`);
     process.stdout.write(
       `${nodes} node(s): ${Math.round(collectorsOnly.rate)} and ${Math.round(withDb.rate)} records/s; ` +
         `${Math.round(collectorsOnly.perCpuSecond)} per collector CPU second, ${Math.round(withDb.perCpuSecond)} per CPU second with PostgreSQL; ` +

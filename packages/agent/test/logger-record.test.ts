@@ -48,7 +48,10 @@ test('records are stamped and chained; the stream opens with stream_start; typed
 
   const recs = ringRecords(cfg.store.path);
   assert.equal(recs[0]!.name, 'stream_start');
-  assert.deepEqual(recs[0]!.attrs, { reason: 'first_start' });
+  // ring_capacity: the ring's data bytes, for the collector's overwrite horizon (docs/retention.md).
+  const { ring_capacity: capacity, ...startAttrs } = recs[0]!.attrs;
+  assert.deepEqual(startAttrs, { reason: 'first_start' });
+  assert.ok(typeof capacity === 'number' && capacity > 0, `ring_capacity ${String(capacity)}`);
   assert.equal(verifyChain(recs).ok, true, 'prev of each record is the chain hash of the one before');
   const fail = recs[1]!;
   assert.equal(fail.id, r1.id);

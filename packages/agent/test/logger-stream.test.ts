@@ -94,7 +94,9 @@ for (const c of cases) {
     assert.equal(start.seq, 1);
     assert.notEqual(start.stream, last.stream);
     const link = c.linked ? { prev_stream: last.stream, prev_seq: last.seq, prev_hash: recordChainHashHex(last) } : {};
-    assert.deepEqual(start.attrs, { reason: c.reason, ...link });
+    const { ring_capacity: capacity, ...startAttrs } = start.attrs;
+    assert.deepEqual(startAttrs, { reason: c.reason, ...link });
+    assert.ok(typeof capacity === 'number' && capacity > 0, 'the stream_start reports the ring capacity');
     const dropped = recs.find((r) => r.name === 'log_dropped')!;
     assert.deepEqual(dropped.attrs, { from_seq: 1, to_seq: 5, count: 5, reason: c.dropReason, stream: last.stream });
     assert.equal(verifyChain(recs).ok, true);

@@ -20,9 +20,19 @@ export {
   USER_ROLES,
   unlockUser,
 } from './auth/users.js';
+// several collectors on one database (issue I item 2)
+export type { ClusterRole, LeaseTimings } from './cluster/lease-keeper.js';
+export { LEASE_DEFAULTS, LeaseKeeper } from './cluster/lease-keeper.js';
 // compliance: the guide's checklist from the live state (issue G item 7)
 export type { CheckInput, CheckItem, CheckItemId, CheckReport } from './compliance/check.js';
 export { detectionOf, runComplianceCheck } from './compliance/check.js';
+export { rulesInForce } from './compliance/docs-model.js';
+export { findChromium } from './compliance/docs-pdf.js';
+export type { DocsFormat, DocsRecord } from './compliance/docs-record.js';
+export { DOCS_FORMATS, documentationDigest, readDocsRecord } from './compliance/docs-record.js';
+export type { DocsReader, DocsRequest, GeneratedDocs } from './compliance/generate-docs.js';
+export { generateComplianceDocs } from './compliance/generate-docs.js';
+export { SECLOG_VERSION } from './compliance/version.js';
 export { CONFIG_DEFAULTS } from './config/defaults.js';
 export { renderConfigurationMarkdown } from './config/docs.js';
 export type { ConfigIssue } from './config/issues.js';
@@ -48,6 +58,8 @@ export type { ExportSelection } from './export/selection.js';
 // HTTP and the server (issue C items 1, 5)
 export type { AppDeps } from './http/app.js';
 export { buildApp } from './http/app.js';
+export type { DashboardRoutesOptions } from './http/dashboard-routes.js';
+export { DASHBOARD_CSP } from './http/dashboard-routes.js';
 // ingest (issue C item 3)
 export type { Classification, GapFill, IngestBatch, IngestLimits, SeqRange, StreamView } from './ingest/classify.js';
 export { classifyBatch } from './ingest/classify.js';
@@ -75,6 +87,10 @@ export { constantTimeEqual, hashToken, newToken, TOKEN_PREFIXES, tokenPrefix, ve
 export type { CollectorMetricsOptions } from './metrics/collector-metrics.js';
 export { CollectorMetrics } from './metrics/collector-metrics.js';
 export type { MetricsAuth } from './metrics/metrics-route.js';
+// seclog migrate and verify --db (issue I items 3, 4)
+export type { MigratedTable, MigrateOptions, MigrateResult } from './migrate/sqlite-to-pg.js';
+export { migrateSqliteToPg } from './migrate/sqlite-to-pg.js';
+export { verifyDatabase } from './migrate/verify-db.js';
 // MQTT input (issue E item 3, docs/mqtt.md)
 export type { MqttConnectSettings } from './mqtt/mqtt-config.js';
 export { mqttConfigIssues, mqttConnectSettings } from './mqtt/mqtt-config.js';
@@ -103,14 +119,36 @@ export type {
 // query and live tail (issue C item 6)
 export type { FeedSink, LiveFeedOptions } from './query/live-feed.js';
 export { LIVE_FEED_DEFAULTS, LiveFeed } from './query/live-feed.js';
+// retention, storage capacity and device horizons (issue G items 4, 5; docs/retention.md)
+export type { StorageLevel, StorageSettings, StorageStatus } from './retention/capacity.js';
+export { StorageMonitor } from './retention/capacity.js';
+export type { DeviceReport } from './retention/device-report.js';
+export { DeviceReports, devicesBelowHorizon, reportDevices } from './retention/device-report.js';
+export type { RetentionPolicy } from './retention/policy.js';
+export { describePolicy, policyOf } from './retention/policy.js';
+export type { RetentionRunResult, RetentionTrigger } from './retention/retention-run.js';
+export { runRetention } from './retention/retention-run.js';
+// periodic reviews (issue G item 6, docs/reviews.md)
+export type { ReviewScheduleConfig, ReviewsConfig } from './review/config-schema.js';
+export type { ReviewEvidence, StorageEvidence, StorageProvider } from './review/evidence.js';
+export { openDataDirReviews, reviewerOfUser } from './review/open-reviews.js';
+export { parseTimeUs } from './review/period-input.js';
+export type { FindingJson, ReviewDetailJson, ReviewJson } from './review/review-json.js';
+export type { NewFindingRequest, Reviewer, ReviewServiceOptions, ScheduleStatus, StartRequest } from './review/review-service.js';
+export { ReviewService } from './review/review-service.js';
+export type { ReviewVerification } from './review/review-verify.js';
+export type { Period, Schedule } from './review/schedule.js';
+export { scheduleOf } from './review/schedule.js';
 export type { Collector, OpenCollectorOptions } from './server/collector.js';
 export { openCollector } from './server/collector.js';
 export type { OpenedDataDir } from './server/data-store.js';
-export { DB_FILE, ensureFirstAdminToken, openDataDir } from './server/data-store.js';
+export { DB_FILE, ensureFirstAdminToken, openDataDir, withoutPassword } from './server/data-store.js';
 export type { Migration, MigrationReport } from './store/migrations.js';
 export { runMigrations } from './store/migrations.js';
 export type { PgBridgeOptions } from './store/pg/pg-bridge.js';
 export { PG_BRIDGE_DEFAULTS, preparePgWorker } from './store/pg/pg-bridge.js';
+export type { LeaseState } from './store/pg/pg-lease.js';
+export { PgLease } from './store/pg/pg-lease.js';
 export type { PgMigration } from './store/pg/pg-migrations.js';
 export { PG_MIGRATIONS } from './store/pg/pg-schema.js';
 export type { PgSettings, PgStoreOptions } from './store/pg/pg-store.js';

@@ -15,6 +15,7 @@ import { describeAlertStoreConformance } from './store-alerts-conformance.js';
 import { describeIngestStateConformance } from './store-ingest-conformance.js';
 import { describeOutboxConformance } from './store-outbox-conformance.js';
 import { describeQueryConformance } from './store-query-conformance.js';
+import { describeRetentionConformance } from './store-retention-conformance.js';
 import { describeUserStoreConformance } from './store-users-conformance.js';
 
 export interface StoreFixture {
@@ -143,6 +144,7 @@ export interface ConformanceParts {
   alerts?: boolean;
   outbox?: boolean;
   users?: boolean;
+  retention?: boolean;
 }
 
 export function describeStoreConformance(name: string, factory: StoreFactory, parts: ConformanceParts = {}): void {
@@ -666,4 +668,5 @@ export function describeStoreConformance(name: string, factory: StoreFactory, pa
   if (parts.alerts !== false) describeAlertStoreConformance(name, factory);
   if (parts.outbox !== false) describeOutboxConformance(name, factory);
   if (parts.users !== false) describeUserStoreConformance(name, factory);
+  if (parts.retention !== false) describeRetentionConformance(name, factory);
 }

@@ -13,6 +13,7 @@ import type { Hash } from '@seclog/core';
 import { createMerkleTree } from '@seclog/core';
 import { describeNodeStoreConformance } from '../../core/test/merkle-node-store-conformance.js';
 import { PgBridge, preparePgWorker } from '../src/store/pg/pg-bridge.js';
+import { PG_MIGRATIONS } from '../src/store/pg/pg-schema.js';
 import { openPgStore, type PgStore } from '../src/store/pg/pg-store.js';
 import type { StoreFixture } from './store-conformance.js';
 import { describeStoreConformance, StreamWriter } from './store-conformance.js';
@@ -317,6 +318,97 @@ describe('PostgreSQL store specifics', { skip: PG_BIN ? false : PG_MISSING }, ()
       }
     } finally {
       for (const c of children) c.kill();
+      db.drop();
+    }
+  });
+});
+
+describe('PostgreSQL events partitioned by month of receipt', { skip: PG_BIN ? false : PG_MISSING }, () => {
+  const monthName = (us: number) => {
+    const d = new Date(us / 1000);
+    return `events_y${d.getUTCFullYear()}m${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+  };
+
+  test('a new store has the months from last month to three ahead and a DEFAULT; rows land in their month of receipt', () => {
+    const db = newDatabase();
+    const store = openPgStore(db.url);
+    try {
+      const names = store.eventPartitions().map((p) => p.name);
+      const now = Date.now() * 1000;
+      const month = 31 * 24 * 3600 * 1e6;
+      for (const at of [now - month / 2, now, now + month, now + 3 * month - month / 2])
+        assert.ok(names.includes(monthName(at)), `${monthName(at)} in ${names}`);
+      assert.ok(names.includes('events_default'));
+      const w = new StreamWriter();
+      const b = w.batch('dev-p', 's', 3);
+      // One record received far in the future, beyond every month partition: the DEFAULT one takes it.
+      const far = Date.UTC(2031, 5, 1) * 1000;
+      const records = b.records.map((r, i) => (i === 2 ? { ...r, receivedUs: far } : r));
+      store.commitBatches([{ ...b, records }]);
+      // Read through a connection to the fixture's database.
+      const bridge = PgBridge.open(db.url);
+      try {
+        const parts = bridge.query<{ part: string; n: number }>(
+          'SELECT tableoid::regclass::text AS part, count(*)::int AS n FROM events GROUP BY 1 ORDER BY 1',
+        ).rows;
+        assert.deepEqual(parts, [
+          { part: 'events_default', n: 1 },
+          { part: monthName(b.records[0]?.receivedUs as number), n: 2 },
+        ]);
+      } finally {
+        bridge.close();
+      }
+      assert.deepEqual(
+        store.readEvents(0, 3).map((e) => e.seq),
+        [1, 2, 3],
+        'reads by position see every partition',
+      );
+    } finally {
+      store.close();
+      db.drop();
+    }
+  });
+
+  test('the migration turns a filled unpartitioned table into the partitioned one: same rows, same reads, indexes kept', () => {
+    const db = newDatabase();
+    (admin as PgBridge).query(`DROP DATABASE ${db.url.split('/').pop()} WITH (FORCE)`);
+    (admin as PgBridge).query(`CREATE DATABASE ${db.url.split('/').pop()}`);
+    const before = PG_MIGRATIONS.filter((m) => m.name !== 'events_partitioned' && m.id < 7);
+    const old = openPgStore(db.url, { migrations: before });
+    const w = new StreamWriter();
+    try {
+      for (let i = 0; i < 4; i++) old.commitBatches([w.batch('dev-a', 's', 25), w.batch('dev-b', 's', 25)]);
+    } finally {
+      old.close();
+    }
+    const reference = openPgStore(db.url, { migrations: before });
+    const wanted = reference.readEvents(0, 200);
+    const byIp = reference.queryEvents({ ip: '192.0.2.7', limit: 50 }).events.map((e) => e.pos);
+    reference.close();
+    const store = openPgStore(db.url);
+    const bridge = PgBridge.open(db.url);
+    try {
+      assert.equal(store.eventCount(), 200);
+      assert.deepEqual(store.readEvents(0, 200), wanted);
+      assert.deepEqual(
+        store.queryEvents({ ip: '192.0.2.7', limit: 50 }).events.map((e) => e.pos),
+        byIp,
+      );
+      assert.equal(bridge.query<{ k: string }>("SELECT relkind::text AS k FROM pg_class WHERE relname = 'events'").rows[0]?.k, 'p');
+      const indexes = bridge
+        .query<{ n: string }>("SELECT indexname AS n FROM pg_indexes WHERE tablename = 'events' ORDER BY 1")
+        .rows.map((r) => r.n);
+      assert.deepEqual(indexes, ['events_actor_ip_time', 'events_device_time', 'events_pkey', 'events_record_id', 'events_time_brin']);
+      assert.equal(bridge.query("SELECT to_regclass('events_unpartitioned') AS t").rows[0]?.t, null);
+      // The store goes on committing after the migration, at the next positions.
+      store.commitBatches([w.batch('dev-a', 's', 5)]);
+      assert.deepEqual(
+        store.readEvents(200, 205).map((e) => e.seq),
+        [101, 102, 103, 104, 105],
+      );
+    } finally {
+      bridge.close();
+      store.close();
       db.drop();
     }
   });

@@ -237,6 +237,12 @@ export const ERROR_CODES = {
     doc: 'A custom rule file names a rule id that a built-in rule has (disable the built-in one and add yours under another id), or ids of more than one stored custom file (`details.files`).',
   },
   // collector (C): add codes below this line
+  DEVICE_NOT_FOUND: { status: 404, doc: 'No enrolled device has this id (GET /api/v1/devices/:id).' },
+  STORAGE_FULL: {
+    status: 507,
+    doc: 'The collector’s storage is at its critical level (storage.criticalPercent) with storage.onFull reject: non-critical events are refused until space is freed; critical events are accepted up to storage.hardFloorPercent (docs/retention.md). The device keeps the batch and retries.',
+  },
+  RETENTION_OPTIONS_INVALID: { status: 400, doc: 'A retention command option is not valid; `details.field` names it.' },
   STORE_OPEN_FAILED: {
     status: 500,
     doc: 'The database could not be opened with the settings an ACK relies on (WAL journal); `details.reason` says which.',
@@ -392,6 +398,14 @@ export const ERROR_CODES = {
     status: 503,
     doc: 'Sent as the last `error` event of a live tail whose client fell more than `details.maxLag` events behind while not reading; reconnect with `Last-Event-ID` (`details.lastEventId`) to resume where it stopped.',
   },
+  COMPLIANCE_PDF_UNAVAILABLE: {
+    status: 503,
+    doc: 'PDF documentation (`seclog docs --format pdf`, `GET /api/v1/compliance/docs?format=pdf`) needs headless Chromium, which is not installed on the collector host: `apt-get install chromium`, or set `SECLOG_CHROMIUM` to its path. The md and html formats work without it.',
+  },
+  COMPLIANCE_PDF_FAILED: {
+    status: 500,
+    doc: 'Chromium ran but did not print the documentation to PDF (crashed, timed out after 60 s, or wrote no PDF); the message carries the end of its error output. Nothing was recorded as generated.',
+  },
   // users, sessions and sign-in (G item 1): add codes below this line
   STORE_USER_EXISTS: { status: 409, doc: 'A user of this name exists already.' },
   USER_NAME_INVALID: {
@@ -421,6 +435,57 @@ export const ERROR_CODES = {
     status: 403,
     doc: 'A state-changing request authenticated by the session cookie did not carry the session’s CSRF token in `X-CSRF-Token` (bearer tokens need none).',
   },
+  // periodic reviews (G item 6): add codes below this line
+  STORE_REVIEW_EXISTS: {
+    status: 409,
+    doc: 'A review with this id, or a review of the same period of the same schedule, exists already; `GET /api/v1/reviews` lists them.',
+  },
+  REVIEW_NOT_FOUND: { status: 404, doc: 'No review has this id.' },
+  REVIEW_PERIOD_INVALID: {
+    status: 400,
+    doc: 'A review period must be two RFC 3339 times, start before end, at most 366 days long, and over by now; `details.field` names the bound at fault.',
+  },
+  REVIEW_SCHEDULE_UNKNOWN: {
+    status: 400,
+    doc: 'No schedule of this name is configured (`reviews.schedules` in seclog.yaml), or it has no period that has ended yet.',
+  },
+  REVIEW_SIGNED: {
+    status: 409,
+    doc: 'The review is signed: its evidence and findings are frozen (the signature binds them). Start a new review to record more.',
+  },
+  REVIEW_CHANGED: {
+    status: 409,
+    doc: 'The review changed (a finding was added or the evidence collected again) while it was being signed; nothing was signed. Look at it again and sign.',
+  },
+  REVIEW_NOT_SIGNED: { status: 409, doc: 'Only a signed review can be approved.' },
+  REVIEW_APPROVAL_REFUSED: {
+    status: 409,
+    doc: 'The review is approved already, or the approver is the person who signed it (approval needs a second person); `details.reason` says which.',
+  },
+  REVIEW_FINDING_INVALID: {
+    status: 400,
+    doc: 'A finding needs text (1–4,000 characters), a severity (info, low, medium, high, critical) and, optionally, ids of stored alerts; `details.field` names what is wrong.',
+  },
+  REVIEW_REVIEWER_INVALID: {
+    status: 400,
+    doc: 'The reviewer named (`seclog review --as <user>`) is not an enabled user with the analyst or admin role.',
+  },
+  REVIEW_NO_CHECKPOINT: {
+    status: 409,
+    doc: 'No signed checkpoint exists yet, so there is no tree state for the review to name; wait a checkpoint interval (or start the collector once) and sign again.',
+  },
+  REVIEW_SIGNER_UNAVAILABLE: {
+    status: 503,
+    doc: 'This collector app was built without the log key, so it cannot sign reviews (library use); the collector started by `seclog serve` always has it.',
+  },
+  REVIEW_AUDIT_FAILED: {
+    status: 503,
+    doc: 'The review was signed (or approved) and stored, but its record could not be appended to the log yet; the collector appends it on its next review tick. Check the collector’s storage.',
+  },
+  REVIEW_CONFIG_INVALID: {
+    status: 500,
+    doc: 'A `reviews.schedules` entry is inconsistent (`days` missing for `every: days`, a bad `anchor`, two schedules of one name); `details.errors` names each key.',
+  },
   // notifications (F item 5)
   NOTIFY_NOTICE_INVALID: {
     status: 500,
@@ -440,6 +505,18 @@ export const ERROR_CODES = {
     doc: 'PostgreSQL refused a statement of the store; `details.sqlState` is its SQLSTATE and `details.statement` the first words of the SQL.',
   },
   STORE_CLOSED: { status: 503, doc: 'The store was closed (or broken by an earlier timeout) and takes no more calls.' },
+  CLUSTER_LEASE_LOST: {
+    status: 503,
+    doc: 'A collector sharing a PostgreSQL database tried to write the Merkle tree or a checkpoint without holding the integrator lease (another node took it over), or the stored tree no longer matched its own; the write was rolled back and the node follows from then on (docs/scaling.md).',
+  },
+  MIGRATE_TARGET_NOT_EMPTY: {
+    status: 409,
+    doc: '`seclog migrate` refuses a target database that already holds events, devices, tokens, users or a tree; `details.table` names the first table with rows. Migrate into a new, empty database.',
+  },
+  MIGRATE_MISMATCH: {
+    status: 500,
+    doc: '`seclog migrate` copied the store but the target does not match the source (`details.what`: event count, tree size, a root or a checkpoint); the target is left as it is for inspection and must not be used.',
+  },
   // agent (D): add codes below this line
   AGENT_TIME_CONFIG_INVALID: {
     status: 500,

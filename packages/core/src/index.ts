@@ -6,17 +6,18 @@
 
 export type { KnownSubtree } from './bundle/batch-proof.js';
 export { batchProofNodes, rootFromBatchProof } from './bundle/batch-proof.js';
-export type { BuildBundleInput, BundleEvent, NodeHashLookup } from './bundle/build-bundle.js';
+export type { BuildBundleInput, BundleEvent, NodeHashLookup, PrunedBundleEvent, RecordBundleEvent } from './bundle/build-bundle.js';
 export { buildBundle } from './bundle/build-bundle.js';
 export type {
   BundleFailure,
   BundleFailureKind,
   BundleOk,
   BundleVerification,
+  PrunedSummary,
   SealSummary,
   VerifyBundleOptions,
 } from './bundle/bundle-result.js';
-export type { BundleFilter, BundleHeader } from './bundle/format.js';
+export type { BundleFilter, BundleHeader, PrunedSlot } from './bundle/format.js';
 export { BUNDLE_FORMAT, BUNDLE_VERSION } from './bundle/format.js';
 export type { EventLine } from './bundle/verify/event-line.js';
 export { readEventLine } from './bundle/verify/event-line.js';

@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type BundleEvent, buildBundle } from '../src/bundle/build-bundle.js';
+import { buildBundle, type RecordBundleEvent } from '../src/bundle/build-bundle.js';
 import { type BundleFilter, compileFilter } from '../src/bundle/format.js';
 import { catalogueEntries } from '../src/catalogue/registry.js';
 import type { CatalogueEntry } from '../src/catalogue/types.js';
@@ -111,7 +111,7 @@ export function deviceStream(deviceId: string, seed: number, n: number): DeviceS
 }
 
 /** One record of the log: where it sits and when the collector received it. */
-export interface LogEntry extends BundleEvent {
+export interface LogEntry extends RecordBundleEvent {
   readonly leafHash: Hash;
 }
 

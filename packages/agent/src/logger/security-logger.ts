@@ -167,7 +167,9 @@ class SecurityLoggerBase {
     if (r.start !== undefined) {
       const s = r.start;
       const severity: Severity = s.reason === 'first_start' ? 'low' : 'medium';
-      w.write('stream_start', { severity, attrs: streamStartAttrs(s.reason, s.previous), message: `new stream: ${s.why}` });
+      // ring_capacity lets the collector compute how long an unshipped record survives here (docs/retention.md "Device horizons").
+      const attrs = { ...streamStartAttrs(s.reason, s.previous), ring_capacity: this.#ring.stats().capacityBytes };
+      w.write('stream_start', { severity, attrs, message: `new stream: ${s.why}` });
       if (s.dropped !== null) {
         const range = { from: s.dropped.fromSeq, to: s.dropped.toSeq, count: s.dropped.count };
         const reason = s.reason === 'reenrolled' ? 'other' : 'storage_error';

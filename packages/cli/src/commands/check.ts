@@ -5,7 +5,7 @@
  * for usage or I/O errors. Works on the data directory directly, like
  * `seclog device`; the same report is at GET /api/v1/compliance/check.
  */
-import { type CheckReport, detectionOf, loadConfig, runComplianceCheck } from '@seclog/collector';
+import { type CheckReport, detectionOf, documentationDigest, loadConfig, rulesInForce, runComplianceCheck } from '@seclog/collector';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { EXIT } from '../exit-codes.js';
@@ -51,6 +51,9 @@ export function registerCheckCommand(program: Command): void {
             detection: detectionOf(dd.store, config.detect),
             ...(local ? { dataDir: dd.path } : {}),
             days,
+            horizons: config.devices,
+            // The documentation item compares the last `seclog docs` with this configuration and rule set.
+            docs: { configDigest: documentationDigest(config, rulesInForce(dd.store, config.detect)) },
           });
           process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
           process.exitCode = report.pass ? EXIT.ok : EXIT.failed;

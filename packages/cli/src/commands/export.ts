@@ -13,7 +13,7 @@ import { parseDateTime } from '@seclog/core';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
-import { DATA_OPTION, withDataDir } from './device.js';
+import { DATA_OPTION, DB_OPTION, withDataDir } from './device.js';
 
 /** A progress bar on standard error, only when it is a terminal (pipes and logs get the summary alone); `seclog verify` uses it too. */
 export interface Progress {
@@ -63,6 +63,7 @@ interface ExportFlags {
   format: string;
   consistencyFrom?: string;
   json?: boolean;
+  db?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [
@@ -105,6 +106,7 @@ export function registerExportCommand(program: Command): void {
     .option('--consistency-from <size>', 'bundle: add a consistency proof from this tree size (one you already hold)')
     .option('--json', 'print the summary as JSON on standard output')
     .option(...DATA_OPTION)
+    .option(...DB_OPTION)
     .addHelpText(
       'after',
       '\nA bundle holds the selected events the latest signed checkpoint covers, with the proofs `seclog verify FILE` checks.\nThe export is recorded as a log_access event in the collector’s own stream.',
@@ -129,43 +131,50 @@ export function registerExportCommand(program: Command): void {
         }
         // Exporting never creates a data directory: a mistyped path is an error, not an empty export.
         const dir = flags.data ?? process.env.SECLOG_DATA_DIR ?? COLLECTOR_DEFAULTS.dataDir;
-        await access(join(dir, DB_FILE)).catch(() => {
-          throw new Error(`${dir} is not a seclog data directory (no ${DB_FILE})`);
+        // With --db the records are in PostgreSQL and the directory holds the keys only.
+        const needed = (flags.db ?? process.env.SECLOG_DB) === undefined ? DB_FILE : 'log.key';
+        await access(join(dir, needed)).catch(() => {
+          throw new Error(`${dir} is not a seclog data directory (no ${needed})`);
         });
       } catch (err) {
         process.stderr.write(`seclog export: ${(err as Error).message}\n`);
         process.exitCode = EXIT.usage;
         return;
       }
-      await withDataDir('export', flags.data, async (dd) => {
-        const progress = startProgress('export', 'rows');
-        try {
-          const summary = await exportEvents(
-            { store: dd.store, verifierKey: dd.key.verifierKey, record: dd.enrol.record },
-            {
-              selection,
-              format: flags.format as ExportFormat,
-              out: flags.output,
-              actor: osUser(),
-              onProgress: progress.update,
-              ...(consistencyFrom === undefined ? {} : { consistencyFrom }),
-            },
-          );
-          progress.stop();
-          if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-          const proved = summary.treeSize === undefined ? ' (no proofs)' : ` against the checkpoint of tree size ${summary.treeSize}`;
-          process.stderr.write(
-            `exported ${summary.events} events (${summary.format})${proved} to ${summary.path}: ${summary.bytes} bytes in ${summary.seconds.toFixed(1)} s\n`,
-          );
-          if ((summary.beyondCheckpoint ?? 0) > 0) {
-            process.stderr.write(
-              `${summary.beyondCheckpoint} selected events are newer than that checkpoint and are not in the bundle; export again after the collector signs a newer one\n`,
+      await withDataDir(
+        'export',
+        flags.data,
+        async (dd) => {
+          const progress = startProgress('export', 'rows');
+          try {
+            const summary = await exportEvents(
+              { store: dd.store, verifierKey: dd.key.verifierKey, record: dd.enrol.record },
+              {
+                selection,
+                format: flags.format as ExportFormat,
+                out: flags.output,
+                actor: osUser(),
+                onProgress: progress.update,
+                ...(consistencyFrom === undefined ? {} : { consistencyFrom }),
+              },
             );
+            progress.stop();
+            if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+            const proved = summary.treeSize === undefined ? ' (no proofs)' : ` against the checkpoint of tree size ${summary.treeSize}`;
+            process.stderr.write(
+              `exported ${summary.events} events (${summary.format})${proved} to ${summary.path}: ${summary.bytes} bytes in ${summary.seconds.toFixed(1)} s\n`,
+            );
+            if ((summary.beyondCheckpoint ?? 0) > 0) {
+              process.stderr.write(
+                `${summary.beyondCheckpoint} selected events are newer than that checkpoint and are not in the bundle; export again after the collector signs a newer one\n`,
+              );
+            }
+            process.exitCode = EXIT.ok;
+          } finally {
+            progress.stop();
           }
-          process.exitCode = EXIT.ok;
-        } finally {
-          progress.stop();
-        }
-      });
+        },
+        flags.db,
+      );
     });
 }

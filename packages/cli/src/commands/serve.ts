@@ -3,11 +3,28 @@
  * config file (config/load.ts). Runs until SIGTERM/SIGINT, then shuts down
  * gracefully: stop accepting, finish commits, sign a last checkpoint.
  */
-import type { Collector } from '@seclog/collector';
+import type { Collector, DashboardRoutesOptions } from '@seclog/collector';
 import { isLoopbackHost, loadConfig, openCollector } from '@seclog/collector';
+import { DASHBOARD_PAGES, dashboardAssetsDir, dashboardBuilt } from '@seclog/web';
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { DB_OPTION } from './device.js';
+
+const dashboardIf = (d: DashboardRoutesOptions | undefined) => (d === undefined ? {} : { dashboard: d });
+
+/**
+ * The dashboard for openCollector: @seclog/web's built assets and page paths (the collector may
+ * not import the web package, so the CLI hands them in). Undefined, after a note on stderr, when the
+ * assets were not built: the API still serves.
+ */
+export function dashboardOption(warn: (line: string) => void): DashboardRoutesOptions | undefined {
+  const assetsDir = dashboardAssetsDir();
+  if (!dashboardBuilt(assetsDir)) {
+    warn(`the dashboard is not built (no ${assetsDir}index.html): run \`npm run build\` to serve it at /`);
+    return undefined;
+  }
+  return { assetsDir, pagePaths: DASHBOARD_PAGES.map((p) => p.path) };
+}
 
 interface ServeOptions {
   data?: string;
@@ -69,6 +86,7 @@ export function registerServeCommand(program: Command): void {
         collector = await openCollector(config, {
           logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
           syslog: true,
+          ...dashboardIf(dashboardOption((line) => process.stderr.write(`seclog serve: ${line}\n`))),
         });
         if (collector.adminToken !== undefined) {
           process.stdout.write(`first run: admin API token (shown once, store it now):\n  ${collector.adminToken}\n`);

@@ -10,6 +10,7 @@ import {
   COLLECTOR_DEFAULTS,
   type StoreVerification,
   verifyBundleFile,
+  verifyDatabase,
   verifyDataDir,
 } from '@seclog/collector';
 import type { Command } from 'commander';
@@ -24,6 +25,7 @@ interface VerifyFlags {
   json?: boolean;
   workers?: string;
   checkpointGrace?: string;
+  db?: string;
 }
 
 function count(v: string | undefined, flag: string, min: number): number | undefined {
@@ -76,6 +78,12 @@ function reportBundle(path: string, v: BundleFileVerification, json: boolean): n
     `  checkpoint: ${r.origin}, tree size ${r.treeSize}, root ${r.root}, ${trust}`,
   ];
   if (r.consistentWith !== undefined) lines.push(`  consistent with your checkpoint of tree size ${r.consistentWith}`);
+  if (r.pruned !== undefined) {
+    const at = r.pruned.first.at === null ? '' : ` at ${r.pruned.first.at}`;
+    lines.push(
+      `  ${r.pruned.count} events pruned by retention (first: leaf ${r.pruned.first.index}, pruned by retention${at}); their leaves verify, their records are gone`,
+    );
+  }
   lines.push(`  ${(r.events / Math.max(v.seconds, 1e-9)).toFixed(0)} events/s (${v.seconds.toFixed(2)} s)`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.ok;
@@ -101,6 +109,7 @@ function reportStore(dir: string, r: StoreVerification, json: boolean): number {
     `  ${r.events} events, ${r.devices} devices, ${r.streams} streams; ${r.gaps} recorded gaps; ${r.seals} seals verified`,
     `  tree size ${r.treeSize}, root ${r.root || '-'}, ${r.nodes} nodes checked; ${r.checkpoints} checkpoints signed by the log key, the latest of size ${r.latestCheckpoint}`,
   ];
+  if (r.pruned !== undefined) lines.push(`  ${r.pruned} events pruned by retention: checked as leaves (docs/retention.md)`);
   if (r.unintegrated > 0) lines.push(`  ${r.unintegrated} events are not in the tree yet (the collector adds them when it next runs)`);
   lines.push(`  ${(r.events / Math.max(r.seconds, 1e-9)).toFixed(0)} events/s (${r.seconds.toFixed(2)} s)`);
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -119,6 +128,10 @@ export function registerVerifyCommand(program: Command): void {
     .option('--checkpoint-grace <seconds>', '--data: leaves younger than this may lack a checkpoint (default 10)')
     .option('--workers <n>', 'worker threads (default: one per core; 0 for none)')
     .option('--json', 'print the result as JSON')
+    .option(
+      '--db <url>',
+      '--data: verify the store in this PostgreSQL database (postgres://…; the key from the data directory), or SECLOG_DB',
+    )
     .addHelpText(
       'after',
       '\nExit codes: 0 intact, 1 integrity violation (the first bad record and its kind are printed), 2 usage or I/O error.',
@@ -129,17 +142,20 @@ export function registerVerifyCommand(program: Command): void {
       try {
         const key = await pinnedKey(flags);
         const workers = count(flags.workers, 'workers', 0);
-        if (flags.data !== undefined) {
+        if (flags.data !== undefined || flags.db !== undefined) {
           if (file !== undefined) throw new Error('give a bundle file or --data, not both');
           const dir = typeof flags.data === 'string' ? flags.data : (process.env.SECLOG_DATA_DIR ?? COLLECTOR_DEFAULTS.dataDir);
           const grace = count(flags.checkpointGrace, 'checkpoint-grace', 0);
           progress = json ? undefined : startProgress('verify', 'positions');
-          const r = await verifyDataDir(dir, {
+          const db = flags.db ?? process.env.SECLOG_DB;
+          if (db !== undefined && !/^postgres(ql)?:\/\//.test(db)) throw new Error('--db takes a postgres:// or postgresql:// URL');
+          const options = {
             ...(key === undefined ? {} : { verifierKey: key }),
             ...(workers === undefined ? {} : { workers }),
             ...(grace === undefined ? {} : { checkpointGraceMs: grace * 1000 }),
             ...(progress === undefined ? {} : { onProgress: progress.update }),
-          });
+          };
+          const r = db === undefined ? await verifyDataDir(dir, options) : await verifyDatabase(dir, db, options);
           progress?.stop();
           process.exitCode = reportStore(dir, r, json);
           return;

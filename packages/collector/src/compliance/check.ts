@@ -4,16 +4,21 @@
  * passes or fails with the evidence used, and a failing item says why.
  *
  * The window is the last `days` days of record time. What the collector
- * cannot measure yet is reported as such and fails its item (documentation
- * until `seclog docs` exists); nothing is assumed to be fine.
+ * cannot measure yet is reported as such and fails its item; nothing is
+ * assumed to be fine. The documentation item passes only when `seclog docs`
+ * (or GET /api/v1/compliance/docs) generated the technical-file section from
+ * the configuration now in force (docs-record.ts).
  */
 import { statfsSync } from 'node:fs';
 import { type EventGroup, formatEventTime, getCatalogueEntry } from '@seclog/core';
+import { CONFIG_DEFAULTS } from '../config/defaults.js';
 import { builtinRulesDir, readRuleFiles } from '../detect/builtin-rules.js';
 import { RuleLibrary } from '../detect/rule-library.js';
 import { listDevices } from '../enrol/enrol.js';
 import { COLLECTOR_DEVICE_ID } from '../ingest/own-stream.js';
+import { type DeviceHorizonSettings, type DeviceReport, devicesBelowHorizon, reportDevices } from '../retention/device-report.js';
 import type { EventSummaryRow, Store } from '../store/types.js';
+import { type DocsRecord, readDocsRecord } from './docs-record.js';
 
 export type CheckItemId = 'critical_events' | 'integrity' | 'timestamps' | 'storage' | 'analysis' | 'documentation';
 
@@ -51,6 +56,13 @@ export interface CheckInput {
   overdueDays?: number;
   /** Free space below this share of the data file system fails storage (default 0.1). */
   minFreeShare?: number;
+  /**
+   * For the documentation item: documentationDigest() of the configuration in force, and the
+   * generation being made now (the document reports the check on itself). Absent: the item cannot pass.
+   */
+  docs?: { configDigest: string; generating?: DocsRecord };
+  /** Device overwrite horizons (config `devices`, docs/retention.md): devices below the minimum fail storage. Default: the config defaults. */
+  horizons?: DeviceHorizonSettings;
 }
 
 const DAY_US = 86_400_000_000;
@@ -72,9 +84,9 @@ export function runComplianceCheck(input: CheckInput): CheckReport {
     criticalEvents(input.store, deviceRows, days),
     integrity(input.store, rows, days),
     timestamps(deviceRows, input.minSyncedShare ?? 0.95),
-    storage(deviceRows, input.dataDir, input.minFreeShare ?? 0.1),
+    storage(deviceRows, input.dataDir, input.minFreeShare ?? 0.1, horizonsOf(input, nowUs)),
     analysis(input, nowUs, rows),
-    documentation(),
+    documentation(input),
   ];
   return {
     at: rfc3339(nowUs),
@@ -182,7 +194,23 @@ function timestamps(rows: readonly EventSummaryRow[], minShare: number): CheckIt
   return { id: 'timestamps', title, pass: true, evidence };
 }
 
-function storage(rows: readonly EventSummaryRow[], dataDir: string | undefined, minFree: number): CheckItem {
+/** The active devices' horizons, and which fall below the minimum. */
+function horizonsOf(input: CheckInput, nowUs: number): { min: number; measured: DeviceReport[]; below: DeviceReport[] } {
+  const settings = input.horizons ?? CONFIG_DEFAULTS.devices;
+  const reports = reportDevices(input.store, settings, nowUs).filter((r) => r.status === 'active');
+  return {
+    min: settings.minHorizonHours,
+    measured: reports.filter((r) => r.ring.horizonHours !== null),
+    below: devicesBelowHorizon(reports),
+  };
+}
+
+function storage(
+  rows: readonly EventSummaryRow[],
+  dataDir: string | undefined,
+  minFree: number,
+  horizons: { min: number; measured: DeviceReport[]; below: DeviceReport[] },
+): CheckItem {
   const title = 'Sufficient storage';
   const dropped = rows.filter((r) => r.name === 'log_dropped');
   const low = rows.filter((r) => r.name === 'log_storage_low');
@@ -190,7 +218,10 @@ function storage(rows: readonly EventSummaryRow[], dataDir: string | undefined, 
   const evidence = [
     `devices that overwrote records they had not shipped (log_dropped) in the window: ${droppedDevices.length === 0 ? 'none' : list(droppedDevices)}`,
     `device storage warnings (log_storage_low) in the window: ${sum(low)}`,
-    'device overwrite horizons (how long an unshipped record survives) are not measured yet',
+    horizons.measured.length === 0
+      ? 'device overwrite horizons: none measured yet (devices report their ring capacity in stream_start; the rate needs events in the window)'
+      : `device overwrite horizons (ring capacity ÷ byte rate): ${horizons.measured.length} device(s) measured, shortest ${Math.min(...horizons.measured.map((r) => r.ring.horizonHours as number))} h; minimum ${horizons.min} h`,
+    `devices below the minimum horizon: ${horizons.below.length === 0 ? 'none' : list(horizons.below.map((r) => `${r.id} (${r.ring.horizonHours} h)`))}`,
   ];
   let free: number | undefined;
   if (dataDir !== undefined) {
@@ -208,6 +239,15 @@ function storage(rows: readonly EventSummaryRow[], dataDir: string | undefined, 
       title,
       pass: false,
       why: `${droppedDevices.length} device(s) overwrote unshipped records: their storage is too small for their outages`,
+      evidence,
+    };
+  }
+  if (horizons.below.length > 0) {
+    return {
+      id: 'storage',
+      title,
+      pass: false,
+      why: `${horizons.below.length} device(s) overwrite unshipped records in less than ${horizons.min} h: ${list(horizons.below.map((r) => r.id))}`,
       evidence,
     };
   }
@@ -243,14 +283,33 @@ function analysis(input: CheckInput, nowUs: number, rows: readonly EventSummaryR
   return why === undefined ? { id: 'analysis', title, pass: true, evidence } : { id: 'analysis', title, pass: false, why, evidence };
 }
 
-function documentation(): CheckItem {
-  return {
-    id: 'documentation',
-    title: 'Documentation',
-    pass: false,
-    why: 'the logging section of the technical file is not generated from this configuration yet (`seclog docs` is still to come)',
-    evidence: ['docs/ in the seclog distribution describe the mechanisms; nothing yet documents this installation'],
-  };
+function documentation(input: CheckInput): CheckItem {
+  const title = 'Documentation';
+  const generating = input.docs?.generating;
+  const last = generating ?? readDocsRecord(input.store);
+  const now = input.docs === undefined ? 'not given to the check' : `${input.docs.configDigest.slice(0, 16)}…`;
+  const evidence =
+    last === undefined
+      ? ['the logging section of the technical file was never generated on this installation', `configuration digest now: ${now}`]
+      : [
+          // A document cannot state its own digest: the one being generated shows none.
+          generating === undefined
+            ? `last generated ${last.at} by ${last.by} (${last.format}; markdown SHA-256 ${last.sha256.slice(0, 16)}…)`
+            : `this document, generated ${last.at} by ${last.by} (${last.format})`,
+          `configuration digest then: ${last.configDigest.slice(0, 16)}…; now: ${now}`,
+        ];
+  const fail = (why: string): CheckItem => ({ id: 'documentation', title, pass: false, why, evidence });
+  if (last === undefined) {
+    return fail(
+      'the logging section of the technical file was not generated yet: run `seclog docs -o <file>` (or GET /api/v1/compliance/docs)',
+    );
+  }
+  if (input.docs === undefined)
+    return fail('the configuration in force was not given to the check, so the documentation cannot be compared with it');
+  if (last.configDigest !== input.docs.configDigest) {
+    return fail(`the configuration or the rules in force changed since the documentation was generated (${last.at}): generate it again`);
+  }
+  return { id: 'documentation', title, pass: true, evidence };
 }
 
 /** Detection as a configuration sets it up on a store: for `seclog check` on a data directory (no running server). */

@@ -8,6 +8,8 @@
  * back from the log key in the data directory, see keys/log-key.ts).
  */
 import { COLLECTOR_DEFAULTS } from '../defaults.js';
+import { DEVICES_DEFAULTS, RETENTION_DEFAULTS, STORAGE_DEFAULTS } from '../retention/config-defaults.js';
+import { REVIEWS_DEFAULTS } from '../review/config-defaults.js';
 import type { CollectorConfig, LogLevel, NOTIFY_SEVERITIES } from './schema.js';
 
 type NotifySeverity = (typeof NOTIFY_SEVERITIES)[number];
@@ -106,6 +108,10 @@ export const CONFIG_DEFAULTS = deepFreeze({
     },
     maxInFlight: 16,
   },
+  retention: RETENTION_DEFAULTS,
+  storage: STORAGE_DEFAULTS,
+  devices: DEVICES_DEFAULTS,
+  reviews: REVIEWS_DEFAULTS,
   logLevel: 'info' as LogLevel,
 }) satisfies Omit<CollectorConfig, 'log'> & { log: Omit<CollectorConfig['log'], 'origin'> };
 

@@ -15,6 +15,7 @@ import { SeclogError } from '@seclog/core';
 import { parseDocument } from 'yaml';
 import { mqttConfigIssues } from '../mqtt/mqtt-config.js';
 import { notifyConfigIssues } from '../notify/channels/channel-config.js';
+import { reviewConfigIssues } from '../review/schedule.js';
 import { CONFIG_DEFAULTS, deepFreeze } from './defaults.js';
 import { type ConfigIssue, issue, schemaIssues } from './issues.js';
 import { CONFIG_LEAVES, coerceString, ENV_PREFIX, leafForEnv, leafForPath, suggest } from './key-paths.js';
@@ -54,6 +55,7 @@ export function loadConfig(options: LoadConfigOptions = {}): CollectorConfig {
   // Notification channels are checked per type once the schema holds (the channel list's rules).
   if (issues.length === 0) issues.push(...notifyConfigIssues((merged as unknown as CollectorConfig).notify, { env, cwd }));
   if (issues.length === 0) issues.push(...mqttConfigIssues((merged as unknown as CollectorConfig).mqtt, { env, cwd }));
+  if (issues.length === 0) issues.push(...reviewConfigIssues((merged as unknown as CollectorConfig).reviews));
   const unsafe = [...bindIssues(merged, sources), ...tlsFileIssues(merged, sources, cwd)];
   const all = [...issues, ...unsafe];
   if (all.length > 0) {

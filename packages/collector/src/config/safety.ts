@@ -9,6 +9,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isLoopbackHost } from '../defaults.js';
+import { storageLevelIssues } from '../retention/config-check.js';
 import { type ConfigIssue, issue, type SourceMap } from './issues.js';
 import { envVarFor } from './key-paths.js';
 
@@ -42,6 +43,7 @@ export function crossKeyIssues(config: Tree, sources: SourceMap): ConfigIssue[] 
       ),
     );
   }
+  out.push(...storageLevelIssues(config, sources));
   return out;
 }
 

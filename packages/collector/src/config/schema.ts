@@ -9,6 +9,8 @@
  */
 import { LIMITS } from '@seclog/core';
 import Type, { type Static } from 'typebox';
+import { DevicesSchema, RetentionSchema, StorageSchema } from '../retention/config-schema.js';
+import { ReviewsSchema } from '../review/config-schema.js';
 
 const MIB = 1024 * 1024;
 
@@ -298,6 +300,10 @@ export const CollectorConfigSchema = Type.Object(
     ingest: IngestSchema,
     detect: DetectSchema,
     notify: NotifySchema,
+    retention: RetentionSchema,
+    storage: StorageSchema,
+    devices: DevicesSchema,
+    reviews: ReviewsSchema,
     logLevel: Type.Enum([...LOG_LEVELS], { description: 'Level of the collector’s own log' }),
   },
   closed,

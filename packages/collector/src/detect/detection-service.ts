@@ -63,6 +63,11 @@ export interface DetectionServiceOptions extends DetectionTiming {
   readonly onAlertStored?: (alert: StoredAlert) => void;
   /** Wall clock in ms (tests); default Date.now. */
   readonly now?: () => number;
+  /**
+   * Open without evaluating (a collector that does not hold the integrator lease): nothing is
+   * restored, replayed, swept or saved until activate().
+   */
+  readonly standby?: boolean;
 }
 
 export interface DetectionStats {
@@ -88,7 +93,8 @@ const REPLAY_CHUNK = 2000;
 /** Alerts per `alert` append and per hand-over retry. */
 const HANDOVER_CHUNK = 500;
 
-type Mode = 'running' | 'failed' | 'closed';
+/** standby: a collector without the integrator lease; another node evaluates. */
+type Mode = 'running' | 'failed' | 'standby' | 'closed';
 
 export class DetectionService {
   readonly rules: RuleLibrary;
@@ -130,13 +136,37 @@ export class DetectionService {
   /** Restores the engine, replays what it has not seen, then follows the integrator. */
   static async open(opts: DetectionServiceOptions): Promise<DetectionService> {
     const s = new DetectionService(opts);
-    s.#restore();
     s.#unsubscribe = opts.integrator.onIntegrated((first, events) => s.#onIntegrated(first, events));
     s.#sweepTimer = setInterval(() => s.#tick(), opts.sweepIntervalMs).unref();
     s.#saveTimer = setInterval(() => s.#periodic(), opts.stateSaveIntervalMs).unref();
-    s.#handOver(s.#alerts.listUnnotifiedAlerts(HANDOVER_CHUNK));
-    await s.#logPending();
+    s.#mode = 'standby';
+    if (opts.standby !== true) await s.activate();
     return s;
+  }
+
+  /**
+   * Starts evaluating from the saved state (after open, or when this collector takes the
+   * integrator lease): the leaves after the saved one are replayed, so alerts the previous
+   * evaluator raised after its last save are raised again with the same keys and stored once.
+   */
+  async activate(): Promise<void> {
+    if (this.#mode !== 'standby') return;
+    try {
+      // Rules may have been changed through another collector on the same database.
+      this.#opts.rules.reload(this.#alerts);
+      this.#restore();
+    } catch (err) {
+      // The sweep timer retries from the saved state (#tick).
+      this.#fail(err);
+      throw err;
+    }
+    this.#handOver(this.#alerts.listUnnotifiedAlerts(HANDOVER_CHUNK));
+    await this.#logPending();
+  }
+
+  /** Stops evaluating without saving (the lease went to another node, which saves from now on). */
+  standBy(): void {
+    if (this.#mode === 'running' || this.#mode === 'failed') this.#mode = 'standby';
   }
 
   /** The first leaf not evaluated yet. */
@@ -247,6 +277,8 @@ export class DetectionService {
     const batch = this.#batch();
     for (let i = offset; i < events.length; i++) {
       const e = events[i]!;
+      // A payload retention removed (a catch-up over a long outage can reach one) has nothing to evaluate.
+      if (e.canonical.length === 0) continue;
       const record = JSON.parse(e.canonical) as SecurityEvent;
       if (e.device === COLLECTOR_DEVICE_ID && record.name === 'alert') {
         const id = record.attrs.alert_id;
@@ -347,6 +379,8 @@ export class DetectionService {
   #periodic(): void {
     if (this.#mode !== 'running') return;
     try {
+      // A rule change made through another collector on the same database reaches this engine here.
+      if (this.#opts.rules.reload(this.#alerts)) this.rulesChanged();
       this.saveState();
       this.#handOver(this.#alerts.listUnnotifiedAlerts(HANDOVER_CHUNK));
       this.#log(this.#alerts.listUnloggedAlerts(HANDOVER_CHUNK));

@@ -26,6 +26,8 @@ export interface OpenDetectionOptions {
   readonly builtin?: readonly RuleText[];
   /** Wall clock in ms (tests). */
   readonly now?: () => number;
+  /** Open without evaluating until service.activate() (a collector without the integrator lease). */
+  readonly standby?: boolean;
 }
 
 export interface Detection {
@@ -53,6 +55,7 @@ export async function openDetection(opts: OpenDetectionOptions): Promise<Detecti
     stateSaveIntervalMs: config.stateSaveIntervalMs,
     ...(opts.onAlertStored === undefined ? {} : { onAlertStored: opts.onAlertStored }),
     ...(opts.now === undefined ? {} : { now: opts.now }),
+    ...(opts.standby === undefined ? {} : { standby: opts.standby }),
   });
   const now = opts.now ?? Date.now;
   return {

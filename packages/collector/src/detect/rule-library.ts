@@ -99,6 +99,34 @@ export class RuleLibrary {
     return lib;
   }
 
+  /**
+   * Re-reads the custom files and flags stored in `alerts`, which another collector sharing the
+   * database may have changed; true when anything differs (the caller rebuilds its engine).
+   */
+  reload(alerts: AlertStore): boolean {
+    const customs = alerts.listCustomRules();
+    const flags = alerts.listRuleFlags();
+    const stored = customs
+      .map((c) => `${c.fileId}:${sha256Hex(c.text)}`)
+      .sort()
+      .join('\n');
+    const held = this.#files
+      .filter((f) => f.origin === 'custom')
+      .map((f) => `${f.fileId}:${f.sha256}`)
+      .sort()
+      .join('\n');
+    const sameFlags = flags.length === this.#flags.size && flags.every((f) => this.#flags.get(f.ruleId) === f.enabled);
+    if (stored === held && sameFlags) return false;
+    this.#files = this.#files.filter((f) => f.origin === 'builtin');
+    const kept = this.problems.filter((p) => !p.source.startsWith('custom/'));
+    this.problems.splice(0, this.problems.length, ...kept);
+    for (const c of customs) this.#tryAdd(() => ruleFile('custom', c.fileId, customSource(c.fileId), c.text), customSource(c.fileId));
+    this.#flags.clear();
+    for (const f of flags) this.#flags.set(f.ruleId, f.enabled);
+    this.#set = undefined;
+    return true;
+  }
+
   #tryAdd(make: () => RuleFile, source: string): void {
     try {
       const file = make();

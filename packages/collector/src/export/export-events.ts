@@ -18,6 +18,7 @@
  */
 import { type BundleEvent, buildBundle, type ChainedEvent, encodeEventSyslog, SeclogError, toCef, toEcs, toOcsf } from '@seclog/core';
 import type { OwnEvent } from '../ingest/own-stream.js';
+import { formatUs } from '../query/event-view.js';
 import type { Store } from '../store/types.js';
 import { AtomicFile } from './atomic-file.js';
 import { bundleFilterOf, checkSelection, type ExportSelection, Selector, scanRows } from './selection.js';
@@ -133,6 +134,22 @@ function writeBundle(
       const taken = selector.take(row, true);
       if (++scanned % PROGRESS_EVERY === 0) opts.onProgress?.(scanned, total);
       if (taken === undefined) continue;
+      if (taken.pruned === true) {
+        const at = store.retention().prunedAt(row.pos);
+        yield {
+          leafIndex: row.pos,
+          receivedUs: row.receivedUs,
+          pruned: {
+            at: at === undefined ? null : formatUs(at),
+            deviceId: row.device,
+            stream: row.stream ?? '',
+            seq: row.seq ?? 0,
+            chainHash: row.chainHash,
+            recordDigest: row.digest,
+          },
+        };
+        continue;
+      }
       yield { leafIndex: row.pos, receivedUs: row.receivedUs, record: taken.record as ChainedEvent };
     }
   }
@@ -161,7 +178,8 @@ function writeEncoded(store: Store, opts: ExportOptions, format: Exclude<ExportF
   for (const row of scanRows(store, 0, end)) {
     const taken = selector.take(row, true);
     if (++scanned % PROGRESS_EVERY === 0) opts.onProgress?.(scanned, end);
-    if (taken === undefined) continue;
+    // The other formats carry records only: a pruned slot has none (bundles prove it as a leaf).
+    if (taken === undefined || taken.pruned === true) continue;
     file.write(`${encode(taken.record as ChainedEvent)}\n`);
     count++;
   }

@@ -28,6 +28,8 @@ export interface SelectedEvent {
   readonly record: ChainedEvent | undefined;
   /** Not selected by the criteria: a log_gap record that explains gaps in selected streams. */
   readonly explains: boolean;
+  /** Retention removed the record (its canonical text is empty): only its leaf can be exported. */
+  readonly pruned?: true;
 }
 
 const COLLECTOR = 'collector';
@@ -78,6 +80,11 @@ export class Selector {
   take(row: StoredEvent, withRecord: boolean): SelectedEvent | undefined {
     const { fromUs, toUs } = this.#sel;
     const inTime = (fromUs === undefined || row.receivedUs >= fromUs) && (toUs === undefined || row.receivedUs < toUs);
+    if (row.canonical.length === 0) {
+      // A pruned slot has no name: a name filter never selects it; the others do as for any row.
+      const taken = inTime && this.#names === undefined && (this.#devices === undefined || this.#devices.has(row.device));
+      return taken ? { row, record: undefined, explains: false, pruned: true } : undefined;
+    }
     let record: ChainedEvent | undefined;
     const parse = (): ChainedEvent => {
       record ??= JSON.parse(row.canonical) as ChainedEvent;

@@ -44,6 +44,8 @@ export const POLICY = {
   logReaders: { kind: 'roles', roles: ['admin', 'auditor'] } as RoutePolicy,
   /** Triage alerts. */
   triagers: { kind: 'roles', roles: ['admin', 'analyst'] } as RoutePolicy,
+  /** Run periodic reviews: start, findings, sign, approve (auditors read them). */
+  reviewers: { kind: 'roles', roles: ['admin', 'analyst'] } as RoutePolicy,
   admin: { kind: 'roles', roles: ['admin'] } as RoutePolicy,
 } as const;
 

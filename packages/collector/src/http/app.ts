@@ -7,6 +7,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import { SignIn, type SignInOptions } from '../auth/sign-in.js';
+import { CONFIG_DEFAULTS } from '../config/defaults.js';
+import type { CollectorConfig } from '../config/schema.js';
 import type { Detection } from '../detect/open-detection.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { Integrator } from '../integrate/integrator.js';
@@ -14,19 +16,29 @@ import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import { installIngestMetrics } from '../metrics/ingest-hooks.js';
 import { type MetricsAuth, metricsRoute } from '../metrics/metrics-route.js';
 import { LiveFeed } from '../query/live-feed.js';
+import { StorageMonitor } from '../retention/capacity.js';
+import { DeviceReports } from '../retention/device-report.js';
+import { policyOf } from '../retention/policy.js';
+import { REVIEWS_DEFAULTS } from '../review/config-defaults.js';
+import { ReviewService } from '../review/review-service.js';
 import type { Store } from '../store/types.js';
+import { originOfKey } from '../verify/open-readonly.js';
 import { installAccessControl, POLICY } from './access-control.js';
 import { alertRoutes } from './alert-routes.js';
 import { authRoutes } from './auth-routes.js';
 import { complianceRoutes } from './compliance-routes.js';
+import { type DashboardRoutesOptions, dashboardRoutes } from './dashboard-routes.js';
+import { deviceRoutes } from './device-routes.js';
 import { installErrorHandlers } from './errors.js';
 import { eventRoutes } from './event-routes.js';
 import { ingestRoutes } from './ingest-routes.js';
 import { installJsonBodyParser } from './json-body.js';
 import { logRoutes } from './log-routes.js';
 import { otlpRoutes } from './otlp-routes.js';
+import { reviewRoutes } from './review-routes.js';
 import { ruleRoutes } from './rule-routes.js';
 import { HealthSchema } from './schemas.js';
+import { type StorageRoutesOptions, storageRoutes } from './storage-routes.js';
 
 export interface AppDeps {
   store: Store;
@@ -51,6 +63,16 @@ export interface AppDeps {
   denialsPerMinute?: number;
   /** The data directory: the compliance check reports its file system's free space. */
   dataDir?: string;
+  /** Periodic reviews (server/collector.ts makes one with the log key); absent: one that can prepare reviews but not sign them. */
+  reviews?: ReviewService;
+  /** The built dashboard (the CLI passes @seclog/web's assets and page paths); absent: no dashboard at `/`. */
+  dashboard?: DashboardRoutesOptions;
+  /** The configuration in force: GET /api/v1/compliance/docs describes it (tests may omit it: the defaults are described). */
+  config?: CollectorConfig;
+  /** GET /api/v1/devices (retention/device-report.ts); absent: reports with the default horizon settings. */
+  devices?: DeviceReports;
+  /** GET /api/v1/storage (retention/capacity.ts); absent: a monitor with the default settings and no cap. */
+  storage?: Omit<StorageRoutesOptions, 'store'>;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -90,7 +112,29 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     own: deps.ingest.own,
     detection: deps.detection,
     ...(deps.dataDir === undefined ? {} : { dataDir: deps.dataDir }),
+    ...(deps.config === undefined ? {} : { config: deps.config }),
+    verifierKey: deps.verifierKey,
   });
+  await app.register(reviewRoutes, {
+    own: deps.ingest.own,
+    reviews:
+      deps.reviews ??
+      new ReviewService({
+        store: deps.store,
+        origin: originOfKey(deps.verifierKey),
+        verifierKey: deps.verifierKey,
+        signer: undefined,
+        tree: () => deps.integrator.tree,
+        append: (events) => deps.ingest.own.append(...events),
+        config: REVIEWS_DEFAULTS,
+      }),
+  });
+  await app.register(deviceRoutes, {
+    own: deps.ingest.own,
+    reports: deps.devices ?? new DeviceReports(deps.store, CONFIG_DEFAULTS.devices),
+  });
+  await app.register(storageRoutes, { store: deps.store, ...(deps.storage ?? defaultStorage(deps)) });
+  if (deps.dashboard !== undefined) await app.register(dashboardRoutes, deps.dashboard);
   if (deps.metrics !== undefined) {
     await app.register(metricsRoute, { metrics: deps.metrics.registry, store: deps.store, auth: deps.metrics.auth });
   }
@@ -101,7 +145,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       status: accepting() ? 'ok' : 'stopping',
       treeSize: deps.integrator.size,
       events: deps.store.eventCount(),
+      role: deps.integrator.leading ? ('leader' as const) : ('follower' as const),
     }),
   );
   return app;
+}
+
+/** The storage route's parts from the configuration defaults (tests, and apps built without a collector). */
+function defaultStorage(deps: AppDeps): Omit<StorageRoutesOptions, 'store'> {
+  const r = CONFIG_DEFAULTS.retention;
+  return {
+    monitor: new StorageMonitor({
+      store: deps.store,
+      settings: CONFIG_DEFAULTS.storage,
+      capBytes: r.maxPayloadBytes,
+      ...(deps.dataDir === undefined ? {} : { dataDir: deps.dataDir }),
+      record: async (events) => {
+        await deps.ingest.own.append(...events);
+      },
+    }),
+    policy: policyOf(r),
+    retentionEnabled: r.enabled,
+    retentionIntervalMinutes: r.intervalMinutes,
+  };
 }

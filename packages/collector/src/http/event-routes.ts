@@ -7,7 +7,7 @@
  * every refusal names its parameter in the same words; the schemas below
  * document the API in OpenAPI (/docs).
  */
-import { SeclogError } from '@seclog/core';
+import { SeclogError, type SecurityEvent, toCef, toEcs, toOcsf } from '@seclog/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { OwnStream } from '../ingest/own-stream.js';
@@ -55,7 +55,18 @@ const StreamQuerySchema = Type.Object(FilterProperties);
 const EventSchema = Type.Object({
   leafIndex: Type.Integer({ description: 'Position in the log = Merkle leaf index (for /api/v1/log/proof/inclusion)' }),
   received: Type.String({ description: 'When the collector received it, RFC 3339 UTC' }),
-  record: Type.Object({}, { additionalProperties: true, description: 'The stored record (its canonical JSON)' }),
+  record: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], {
+    description: 'The stored record (its canonical JSON); null when retention pruned it (see pruned)',
+  }),
+  pruned: Type.Optional(
+    Type.Object(
+      { at: Type.Union([Type.String(), Type.Null()]), message: Type.String() },
+      {
+        additionalProperties: true,
+        description: 'Present when retention removed the record: when, and the leaf inputs kept (docs/retention.md)',
+      },
+    ),
+  ),
 });
 const PageSchema = Type.Object({
   events: Type.Array(EventSchema, { description: 'Newest first (descending leaf index)' }),
@@ -91,7 +102,10 @@ export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (app, o
       const next = page.nextBeforePos === undefined ? null : encodeCursor(page.nextBeforePos, parsed.view);
       const filter = { ...parsed.view, limit: parsed.limit, ...(parsed.cursor === undefined ? {} : { cursor: parsed.cursor }) };
       await recordAccess(own, who, 'query', filter, page.events.length);
-      return json(reply, pageJson(page.events, next));
+      return json(
+        reply,
+        pageJson(page.events, next, (pos) => store.retention().prunedAt(pos)),
+      );
     },
   );
 
@@ -159,6 +173,38 @@ export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (app, o
       await recordAccess(own, who, 'view', { id: id.toLowerCase() }, e === undefined ? 0 : 1);
       if (e === undefined) throw new SeclogError('QUERY_EVENT_NOT_FOUND', `no stored event has id ${id}`, { id });
       return json(reply, eventJson(e));
+    },
+  );
+
+  // The dashboard's event detail: the record in the export formats, from the same encoders as the exports.
+  app.get(
+    '/api/v1/events/:id/mappings',
+    {
+      config: { policy: POLICY.readers },
+      schema: {
+        summary: 'One event as OCSF, ECS and CEF (the encoders of the exports)',
+        params: Type.Object({ id: Type.String({ description: 'The record id (UUID)' }) }),
+        response: {
+          200: Type.Object({
+            ocsf: Type.Object({}, { additionalProperties: true }),
+            ecs: Type.Object({}, { additionalProperties: true }),
+            cef: Type.String(),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const who = reader(req);
+      const { id } = req.params as { id: string };
+      if (!UUID.test(id)) throw new SeclogError('HTTP_QUERY_INVALID', 'id: must be a UUID', { field: 'id', value: id });
+      const e = store.getEventById(id);
+      // A record retention pruned has nothing left to map.
+      const found = e !== undefined && e.canonical.length > 0;
+      await recordAccess(own, who, 'view', { id: id.toLowerCase(), as: 'mappings' }, found ? 1 : 0);
+      if (!found) throw new SeclogError('QUERY_EVENT_NOT_FOUND', `no stored event has id ${id}`, { id });
+      const record = JSON.parse(e.canonical) as SecurityEvent;
+      return { ocsf: toOcsf(record), ecs: toEcs(record), cef: toCef(record) };
     },
   );
 

@@ -5,9 +5,11 @@
  */
 import { SeclogError } from '@seclog/core';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import Type from 'typebox';
 import { type Principal, principalActor } from '../auth/principal.js';
 import type { OwnStream } from '../ingest/own-stream.js';
 import type { Integrator } from '../integrate/integrator.js';
+import { formatUs } from '../query/event-view.js';
 import type { Store } from '../store/types.js';
 import { POLICY, principalOf } from './access-control.js';
 import { ConsistencyProofSchema, ConsistencyQuerySchema, ErrorSchema, InclusionProofSchema, InclusionQuerySchema } from './schemas.js';
@@ -53,6 +55,51 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (app, opts)
       const cp = store.latestCheckpoint();
       if (cp === undefined) throw new SeclogError('HTTP_NOT_FOUND', 'no checkpoint has been signed yet', {});
       return reply.type('text/plain; charset=utf-8').send(cp.note);
+    },
+  );
+
+  // The dashboard's checkpoint timeline: newest first, a page at a time (`before` = a tree size).
+  app.get(
+    '/api/v1/log/checkpoints',
+    {
+      config: { policy: POLICY.logReaders },
+      schema: {
+        summary: 'Signed checkpoints, newest first (the notes, for clients that verify them)',
+        querystring: Type.Object({
+          limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'Checkpoints per page, 1–500 (default 50)' })),
+          before: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,15})$', description: 'Only checkpoints of smaller tree sizes' })),
+        }),
+        response: {
+          200: Type.Object({
+            checkpoints: Type.Array(
+              Type.Object({
+                treeSize: Type.Integer(),
+                root: Type.String({ description: 'base64' }),
+                created: Type.String(),
+                note: Type.String(),
+              }),
+            ),
+            next: Type.Union([Type.String(), Type.Null()], { description: '`before` of the next page; null at the first checkpoint' }),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      await authorise(req);
+      const q = req.query as { limit?: string; before?: string };
+      const limit = q.limit === undefined ? 50 : Number(q.limit);
+      if (limit > 500) throw new SeclogError('HTTP_QUERY_INVALID', 'limit must be from 1 to 500', { field: 'limit' });
+      const before = q.before === undefined ? Number.POSITIVE_INFINITY : Number(q.before);
+      const older = store
+        .listCheckpoints()
+        .filter((c) => c.treeSize < before)
+        .sort((a, b) => b.treeSize - a.treeSize);
+      const page = older.slice(0, limit);
+      return {
+        checkpoints: page.map((c) => ({ treeSize: c.treeSize, root: b64(c.root), created: formatUs(c.createdUs), note: c.note })),
+        next: older.length > limit ? String(page[page.length - 1]?.treeSize) : null,
+      };
     },
   );
 

@@ -20,6 +20,7 @@ import type { Detection } from '../detect/open-detection.js';
 import type { RuleProblem } from '../detect/rule-library.js';
 import type { Store } from '../store/types.js';
 import { POLICY, principalOf } from './access-control.js';
+import { runTestsOfRule } from './rule-tests.js';
 import { ErrorSchema } from './schemas.js';
 
 export interface RuleRoutesOptions {
@@ -107,6 +108,34 @@ export const ruleRoutes: FastifyPluginAsync<RuleRoutesOptions> = async (app, opt
       const { id } = req.params as { id: string };
       const { enabled } = req.body as { enabled: boolean };
       return detection.rules.setEnabled(id, enabled, who);
+    },
+  );
+
+  // Changes nothing: any reader may run a rule's tests (the dashboard's rules page).
+  app.post(
+    '/api/v1/rules/:id/test',
+    {
+      config: { policy: POLICY.readers },
+      schema: {
+        summary: 'Run the tests of a built-in rule (its .test.yml in the rule pack) against the loaded rules',
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 }) }),
+        response: {
+          200: Type.Object({
+            rule: Type.String(),
+            pass: Type.Boolean(),
+            passed: Type.Integer(),
+            failed: Type.Integer(),
+            errors: Type.Integer(),
+            files: Type.Array(Type.Object({}, { additionalProperties: true })),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      actor(req);
+      const { id } = req.params as { id: string };
+      return runTestsOfRule(detection.service.rules, id);
     },
   );
 

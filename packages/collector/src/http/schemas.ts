@@ -55,4 +55,10 @@ export const ConsistencyProofSchema = Type.Object({
   proof: Type.Array(Type.String({ description: 'base64' })),
 });
 
-export const HealthSchema = Type.Object({ status: Type.String(), treeSize: Type.Integer(), events: Type.Integer() });
+export const HealthSchema = Type.Object({
+  status: Type.String(),
+  treeSize: Type.Integer(),
+  events: Type.Integer(),
+  // leader: this node appends the Merkle log (always, on SQLite); follower: another collector on the database does.
+  role: Type.Union([Type.Literal('leader'), Type.Literal('follower')]),
+});

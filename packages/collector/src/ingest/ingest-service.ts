@@ -7,6 +7,7 @@
  */
 
 import { SeclogError } from '@seclog/core';
+import { holdsCriticalEvent } from '../retention/capacity.js';
 import type { BatchWrite, DeviceRow, Store, StreamCursor, StreamSeal } from '../store/types.js';
 import { isCollectorChained } from '../verify/store-walk.js';
 import { classifyBatch, type IngestBatch, type IngestLimits, type SeqRange } from './classify.js';
@@ -60,6 +61,11 @@ export class IngestService {
   readonly own: OwnStream;
   /** Records without chain fields from other inputs (syslog, OTLP, MQTT), chained per device in `passthrough/<source>`. */
   readonly foreign: ForeignStreams;
+  /**
+   * Storage admission (retention/capacity.ts StorageMonitor.admit): throws STORAGE_FULL (507) for a batch
+   * the storage level does not allow now; `critical` says whether the batch holds a critical event.
+   */
+  storageGate: ((critical: boolean) => void) | undefined;
 
   constructor(
     store: Store,
@@ -103,6 +109,7 @@ export class IngestService {
       });
     }
     this.#rate.take(device.id, batch.records.length);
+    this.storageGate?.(holdsCriticalEvent(batch.records));
     return this.#lock.run(`${device.id}\0${batch.stream}`, () => this.#ingestLocked(device, batch, source));
   }
 
@@ -212,6 +219,7 @@ export class IngestService {
    */
   admit(device: string, records: number): void {
     this.#rate.take(device, records);
+    this.storageGate?.(false);
   }
 
   /** Records one batch or request may hold (config ingest.maxBatchRecords). */

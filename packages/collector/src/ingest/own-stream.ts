@@ -73,8 +73,27 @@ export class OwnStreamBuilder {
 
   /** Appends and commits at once, in its own transaction (the CLI, which has no group committer). */
   appendNow(events: readonly OwnEvent[]): void {
-    this.#store.transaction(() => this.#store.commitBatches([this.build(events)]));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.#store.transaction(() => this.#store.commitBatches([this.build(events)]));
+        return;
+      } catch (err) {
+        if (attempt >= OWN_RETRIES || !lostRace(err)) throw err;
+      }
+    }
   }
+}
+
+/**
+ * Several processes append to the one collector stream (collectors sharing a PostgreSQL database,
+ * the CLI beside a running server): one built on a head another committed past in the meantime,
+ * and the store refused it as a duplicate. Rebuilt on the new head, it commits.
+ */
+const OWN_RETRIES = 5;
+
+function lostRace(err: unknown): boolean {
+  const e = err as { code?: unknown; details?: { reason?: unknown } };
+  return e.code === 'STORE_BATCH_INVALID' && (e.details?.reason === 'duplicate' || e.details?.reason === 'cursor_back');
 }
 
 /** The server's writer: appends under the stream's lock and commits through the group committer. */
@@ -95,6 +114,14 @@ export class OwnStream {
 
   /** Resolves once the events are durable. */
   append(...events: OwnEvent[]): Promise<number[]> {
-    return this.#lock.run(`${COLLECTOR_DEVICE_ID}\0${this.stream}`, () => this.#commit(this.#builder.build(events)));
+    return this.#lock.run(`${COLLECTOR_DEVICE_ID}\0${this.stream}`, async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.#commit(this.#builder.build(events));
+        } catch (err) {
+          if (attempt >= OWN_RETRIES || !lostRace(err)) throw err;
+        }
+      }
+    });
   }
 }

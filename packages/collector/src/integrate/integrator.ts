@@ -13,9 +13,17 @@
  *
  * On start it catches up from the tree's leaf count to the store's event
  * count: a crash between a commit and its integration loses no leaf.
+ *
+ * Several collectors on one PostgreSQL database (docs/scaling.md): only the
+ * holder of the integrator lease leads (cluster/lease-keeper.ts switches the
+ * role with lead() and follow()). Every tree or checkpoint write of a leader
+ * runs `fence` inside its transaction first, so a node that lost the lease
+ * cannot write even before it notices. A follower writes nothing; its `tree`
+ * is reloaded from the store when the stored leaf count moved, so proofs and
+ * metrics on any node show the leader's tree.
  */
 import type { Hash, MerkleTree, NoteSigner } from '@seclog/core';
-import { createMerkleTree, signCheckpoint } from '@seclog/core';
+import { createMerkleTree, SeclogError, signCheckpoint } from '@seclog/core';
 import type { CommittedBatch } from '../ingest/group-commit.js';
 import type { BatchWrite, Store, StoredCheckpoint, StoredEvent } from '../store/types.js';
 import { storedLeafData } from './leaf-hash.js';
@@ -27,6 +35,13 @@ export interface IntegratorOptions {
   checkpointIntervalMs: number;
   /** Records read per transaction while catching up (bounds memory). */
   chunk?: number;
+  /**
+   * Runs first inside every transaction that writes the tree or a checkpoint, with the leaf count
+   * the tree has before the write; throws to refuse it (the PostgreSQL integrator lease).
+   */
+  fence?: (leafCount: number) => void;
+  /** Told when a write was refused by `fence` (the lease keeper steps down when the lease is gone). */
+  onFenced?: (err: unknown) => void;
 }
 
 /** Told of every range of leaves once it is durable: the first leaf index and the records, in leaf order. */
@@ -56,6 +71,8 @@ export class Integrator {
   /** Set by stop(): no timer is armed after it, so none fires on a closed store. */
   #stopped = false;
   readonly #listeners: IntegratedListener[] = [];
+  /** False on a collector that does not hold the integrator lease: it neither appends nor signs. */
+  #leading = true;
 
   constructor(store: Store, opts: IntegratorOptions) {
     this.#store = store;
@@ -64,11 +81,35 @@ export class Integrator {
   }
 
   get size(): number {
-    return this.#tree.size;
+    return this.tree.size;
   }
 
   get tree(): MerkleTree {
+    // A follower's tree goes stale as the leader appends: reload it when the stored count moved.
+    if (!this.#leading && this.#store.nodeStore().getLeafCount() !== this.#tree.size) {
+      this.#tree = createMerkleTree(this.#store.nodeStore());
+    }
     return this.#tree;
+  }
+
+  /** True while this collector appends leaves and signs checkpoints (always, without a cluster lease). */
+  get leading(): boolean {
+    return this.#leading;
+  }
+
+  /** Becomes the writer of the tree: reloads it from the store (another node may have appended), catches up, signs. */
+  lead(): StoredCheckpoint {
+    this.#tree = createMerkleTree(this.#store.nodeStore());
+    this.#leading = true;
+    this.#stopped = false;
+    return this.start();
+  }
+
+  /** Stops writing: no appends, no checkpoints, the timer cleared; reads follow the store. */
+  follow(): void {
+    this.#leading = false;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   /** Committed records not yet leaves (metrics: integrator lag). */
@@ -78,6 +119,7 @@ export class Integrator {
 
   /** Integrates every committed position; returns the number of leaves added. */
   integrate(): number {
+    if (!this.#leading) return 0;
     const chunk = this.#opts.chunk ?? 10_000;
     let added = 0;
     for (;;) {
@@ -96,10 +138,18 @@ export class Integrator {
     try {
       // Not synced at its own commit: the nodes derive from durable rows, and after a
       // power cut the tree is rebuilt from its durable leaf count (see Store.transaction).
-      this.#store.transaction(() => this.#tree.appendLeaves(events.map(storedLeafData)), { durable: false });
+      const fence = this.#opts.fence;
+      this.#store.transaction(
+        () => {
+          fence?.(from);
+          this.#tree.appendLeaves(events.map(storedLeafData));
+        },
+        { durable: false },
+      );
     } catch (err) {
       // The transaction rolled back; the tree object may hold the half-appended range.
       this.#tree = createMerkleTree(this.#store.nodeStore());
+      this.#fenced(err);
       throw err;
     }
     this.#tell(from, events);
@@ -131,6 +181,7 @@ export class Integrator {
    * reads back whatever else was committed.
    */
   onCommitted(committed: readonly CommittedBatch[] = []): void {
+    if (!this.#leading) return;
     const chunk = this.#opts.chunk ?? 10_000;
     const start = this.#tree.size;
     let next = start;
@@ -153,24 +204,51 @@ export class Integrator {
     this.integrate();
   }
 
+  #fenced(err: unknown): void {
+    if ((err as { code?: unknown }).code === 'CLUSTER_LEASE_LOST') this.#opts.onFenced?.(err);
+  }
+
   #schedule(): void {
-    if (this.#timer !== undefined || this.#stopped) return;
+    if (this.#timer !== undefined || this.#stopped || !this.#leading) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.checkpoint();
+      try {
+        this.checkpoint();
+      } catch (err) {
+        // Lost the lease (the keeper was told) or the store failed: the next change schedules another.
+        process.emitWarning(err as Error);
+      }
     }, this.#opts.checkpointIntervalMs);
     this.#timer.unref();
   }
 
   /** Signs and stores a checkpoint of the current tree unless the latest one already covers it. */
   checkpoint(): StoredCheckpoint {
+    if (!this.#leading) {
+      // A follower signs nothing: the newest checkpoint is the leader's.
+      const latest = this.#store.latestCheckpoint();
+      if (latest !== undefined) return latest;
+      throw new SeclogError('CLUSTER_LEASE_LOST', 'this collector does not hold the integrator lease and no checkpoint is stored yet', {});
+    }
     const size = this.#tree.size;
     const latest = this.#store.latestCheckpoint();
     if (latest !== undefined && latest.treeSize === size) return latest;
     const root: Hash = this.#tree.root();
     const note = signCheckpoint({ origin: this.#opts.origin, size, root, extensions: [] }, [this.#opts.signer]);
     const cp = { treeSize: size, root, note, createdUs: Date.now() * 1000 };
-    this.#store.putCheckpoint(cp);
+    const fence = this.#opts.fence;
+    if (fence === undefined) this.#store.putCheckpoint(cp);
+    else {
+      try {
+        this.#store.transaction(() => {
+          fence(size);
+          this.#store.putCheckpoint(cp);
+        });
+      } catch (err) {
+        this.#fenced(err);
+        throw err;
+      }
+    }
     return cp;
   }
 
@@ -181,10 +259,11 @@ export class Integrator {
   }
 
   /** Shutdown: integrate what is committed and sign a last checkpoint. */
-  stop(): StoredCheckpoint {
+  stop(): StoredCheckpoint | undefined {
     this.#stopped = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (!this.#leading) return undefined;
     this.integrate();
     return this.checkpoint();
   }

@@ -7,11 +7,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { registerClusterMetrics } from '../cluster/cluster-metrics.js';
+import { INTEGRATOR_LEASE, LEASE_DEFAULTS, LeaseKeeper, type LeaseTimings, nodeName } from '../cluster/lease-keeper.js';
 import type { CollectorConfig } from '../config/schema.js';
 import { type Detection, openDetection } from '../detect/open-detection.js';
 import { buildApp } from '../http/app.js';
+import type { DashboardRoutesOptions } from '../http/dashboard-routes.js';
 import { GroupCommitter } from '../ingest/group-commit.js';
 import { IngestService } from '../ingest/ingest-service.js';
+import type { OwnEvent } from '../ingest/own-stream.js';
 import { Integrator } from '../integrate/integrator.js';
 import { CollectorMetrics } from '../metrics/collector-metrics.js';
 import { mqttConnectSettings } from '../mqtt/mqtt-config.js';
@@ -19,7 +23,15 @@ import { MqttIngest } from '../mqtt/mqtt-ingest.js';
 import { noticeFromAlert } from '../notify/notice.js';
 import { Notifier } from '../notify/notifier.js';
 import { LiveFeed, type LiveFeedOptions } from '../query/live-feed.js';
+import { StorageMonitor } from '../retention/capacity.js';
+import { DeviceReports } from '../retention/device-report.js';
+import { policyOf } from '../retention/policy.js';
+import { RetentionTicker } from '../retention/retention-ticker.js';
+import { ReviewService } from '../review/review-service.js';
+import { ReviewTicker } from '../review/review-ticker.js';
+import { storageProviderOf } from '../review/storage-evidence.js';
 import type { StoredAlert } from '../store/alert-types.js';
+import { PgStore } from '../store/pg/pg-store.js';
 import { SyslogListeners } from '../syslog/syslog-listeners.js';
 import { SyslogMetrics } from '../syslog/syslog-metrics.js';
 import { DB_FILE, ensureFirstAdminToken, type OpenedDataDir, openDataDir } from './data-store.js';
@@ -43,6 +55,10 @@ export interface Collector {
   readonly mqtt: MqttIngest | undefined;
   /** The first-run admin token, shown once; undefined on later runs. */
   readonly adminToken: string | undefined;
+  /** Periodic reviews (docs/reviews.md); overdue ones raise alerts every reviews.checkIntervalMs. */
+  readonly reviews: ReviewService;
+  /** The integrator lease among collectors sharing a PostgreSQL database (undefined on SQLite: this node always integrates). */
+  readonly cluster: LeaseKeeper | undefined;
   /** Starts listening on the configured host and port; resolves to the URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -63,15 +79,26 @@ export interface OpenCollectorOptions {
    * not both take 5514; `seclog serve` turns it on).
    */
   syslog?: boolean;
+  /** Serve the built dashboard at `/` (http/dashboard-routes.ts); the CLI passes @seclog/web's assets. */
+  dashboard?: DashboardRoutesOptions;
+  /** Integrator lease timings on PostgreSQL (cluster/lease-keeper.ts LEASE_DEFAULTS); tests shorten them. */
+  cluster?: Partial<LeaseTimings>;
 }
 
 export async function openCollector(config: CollectorConfig, options: OpenCollectorOptions = {}): Promise<Collector> {
   const data = await openDataDir(config.dataDir, config.log.origin, { db: config.db });
   try {
+    // On PostgreSQL several collectors may share the database: only the lease holder writes the tree.
+    const lease =
+      data.store instanceof PgStore
+        ? data.store.lease(INTEGRATOR_LEASE, nodeName(), options.cluster?.ttlMs ?? LEASE_DEFAULTS.ttlMs)
+        : undefined;
+    let keeper: LeaseKeeper | undefined;
     const integrator = new Integrator(data.store, {
       origin: data.key.origin,
       signer: data.key.signer,
       checkpointIntervalMs: config.log.checkpointIntervalMs,
+      ...(lease === undefined ? {} : { fence: (leafCount: number) => lease.fence(leafCount), onFenced: () => keeper?.fenced() }),
     });
     const metrics = new CollectorMetrics({
       store: data.store,
@@ -94,7 +121,6 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
     });
     const ingest = new IngestService(data.store, committer, data.key.origin, config.ingest);
     const adminToken = ensureFirstAdminToken(data);
-    integrator.start();
     // Alerts go to the notifier's durable outbox; enqueue returns once its rows are committed.
     // Its log lines go to the app's logger, which exists once buildApp below has run.
     let appLog: FastifyInstance['log'] | undefined;
@@ -105,20 +131,106 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
       observer: metrics.notifyObserver,
       log: { warn: (obj, msg) => appLog?.warn(obj, msg), error: (obj, msg) => appLog?.error(obj, msg) },
     });
+    // Started by the first node to lead; it keeps sending after a step-down (claims are row-locked, docs/scaling.md).
+    let notifying = false;
+    const startNotifier = () => {
+      if (notifying) return;
+      notifying = true;
+      notifier.start();
+    };
+    let detection: Detection | undefined;
+    if (lease !== undefined) {
+      keeper = new LeaseKeeper({
+        lease,
+        ...(options.cluster === undefined ? {} : { timings: options.cluster }),
+        onLead: async () => {
+          integrator.lead();
+          await detection?.service.activate();
+          startNotifier();
+          appLog?.info({ holder: lease.holder, term: lease.term }, 'cluster: this collector took the integrator lease');
+        },
+        onFollow: () => {
+          integrator.follow();
+          detection?.service.standBy();
+          appLog?.warn({ holder: lease.holder }, 'cluster: this collector lost the integrator lease and follows');
+        },
+        onPoll: () => {
+          if (integrator.integrate() > 0) feed.notify();
+        },
+        warn: (message, err) => appLog?.warn({ err }, `cluster: ${message}`),
+      });
+      registerClusterMetrics(metrics.registry, keeper);
+    }
+    if ((keeper?.acquireOnce() ?? 'leader') === 'leader') integrator.start();
+    else integrator.follow();
+    // Renewing from now on: the rest of the start-up may take longer than the lease lasts.
+    keeper?.run();
     const onAlertStored = (alert: StoredAlert) => {
       notifier.enqueue(noticeFromAlert(alert));
       options.onAlertStored?.(alert);
     };
     // After the integrator caught up: detection replays from its saved leaf to the tree size.
-    const detection = config.detect.enabled
+    detection = config.detect.enabled
       ? await openDetection({
           store: data.store,
           integrator,
           own: ingest.own,
           config: config.detect,
           onAlertStored,
+          standby: !integrator.leading,
         })
       : undefined;
+    // The role may have changed while detection opened.
+    if (integrator.leading) await detection?.service.activate();
+    else detection?.service.standBy();
+    // Overdue reviews raise alerts like the detector's: stored, then handed to the notifier.
+    const reviews = new ReviewService({
+      store: data.store,
+      origin: data.key.origin,
+      verifierKey: data.key.verifierKey,
+      signer: data.key.signer,
+      tree: () => integrator.tree,
+      append: (events) => ingest.own.append(...events),
+      config: config.reviews,
+      onAlertStored,
+      // Read when evidence is collected, after the monitor below exists.
+      storage: storageProviderOf({ store: data.store, status: () => storage.status, devices: config.devices }),
+    });
+    const reviewTicker = new ReviewTicker(
+      reviews,
+      config.reviews.checkIntervalMs,
+      (message, err) => appLog?.warn({ err }, message),
+      () => integrator.leading,
+    );
+    // Retention and capacity (docs/retention.md): one monitor gates ingest and answers GET /api/v1/storage.
+    const retentionPolicy = policyOf(config.retention);
+    const recordOwn = async (events: OwnEvent[]): Promise<void> => {
+      await ingest.own.append(...events);
+    };
+    let retentionTicker: RetentionTicker | undefined;
+    const storage = new StorageMonitor({
+      store: data.store,
+      settings: config.storage,
+      capBytes: config.retention.maxPayloadBytes,
+      ...(config.db === undefined ? { dataDir: config.dataDir } : {}),
+      storeKind: config.db === undefined ? 'sqlite' : 'postgresql',
+      record: recordOwn,
+      prune: async () => {
+        await retentionTicker?.run('pressure');
+      },
+    });
+    ingest.storageGate = (critical) => storage.admit(critical);
+    retentionTicker = new RetentionTicker({
+      store: data.store,
+      policy: retentionPolicy,
+      retentionEnabled: config.retention.enabled,
+      retentionIntervalMs: config.retention.intervalMinutes * 60_000,
+      storageIntervalMs: config.storage.checkIntervalSeconds * 1000,
+      monitor: storage,
+      record: recordOwn,
+      leading: () => integrator.leading,
+      warn: (message, err) => appLog?.warn({ err }, message),
+    });
     let accepting = true;
     const tls = config.http.tls;
     const https = tls === undefined ? undefined : { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
@@ -130,10 +242,20 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
       bodyLimitBytes: config.http.bodyLimitBytes,
       // The compliance check reports the free space of the store's file system: only local for SQLite.
       ...(config.db === undefined ? { dataDir: config.dataDir } : {}),
+      config,
+      reviews,
+      devices: new DeviceReports(data.store, config.devices),
+      storage: {
+        monitor: storage,
+        policy: retentionPolicy,
+        retentionEnabled: config.retention.enabled,
+        retentionIntervalMinutes: config.retention.intervalMinutes,
+      },
       accepting: () => accepting,
       metrics: { registry: metrics, auth: config.http.metricsAuth },
       feed,
       ...(detection === undefined ? {} : { detection }),
+      ...(options.dashboard === undefined ? {} : { dashboard: options.dashboard }),
       server: { logger: options.logger ?? false, ...(https ? { https } : {}) },
     });
     appLog = app.log;
@@ -160,7 +282,9 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
           },
         })
       : undefined;
-    notifier.start();
+    if (integrator.leading) startNotifier();
+    reviewTicker.start();
+    retentionTicker.start();
     let closed: Promise<void> | undefined;
     return {
       app,
@@ -175,6 +299,8 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
       syslog,
       mqtt,
       adminToken,
+      reviews,
+      cluster: keeper,
       listen: async () => {
         const url = await app.listen({ host: config.http.host, port: config.http.port });
         if (options.syslog === true && SyslogListeners.enabled(config.syslog)) await syslog.start();
@@ -184,6 +310,10 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
       close: () => {
         closed ??= (async () => {
           accepting = false;
+          await reviewTicker.stop();
+          await retentionTicker.stop();
+          // The role stays as it is from here: a leader signs the last checkpoint, then lets the lease go.
+          await keeper?.stop();
           // The batch being handled commits and is answered; later ones stay queued at the broker.
           await mqtt?.close();
           // app.close stops accepting connections and waits for in-flight requests,
@@ -201,6 +331,7 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
           await notifier.close();
           await committer.drain();
           integrator.stop();
+          keeper?.release();
           data.close();
         })();
         return closed;

@@ -29,6 +29,8 @@
 import type { Migration } from './migrations.js';
 import { ALERTS_SCHEMA } from './sqlite-alerts.js';
 import { OUTBOX_SCHEMA } from './sqlite-outbox.js';
+import { RETENTION_SCHEMA } from './sqlite-retention.js';
+import { REVIEWS_SCHEMA } from './sqlite-reviews.js';
 import { migrateStreamState } from './sqlite-stream-state-migration.js';
 import { USERS_SCHEMA } from './sqlite-users.js';
 
@@ -192,4 +194,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = Object.freeze([
   { id: 6, name: 'notify_outbox', up: OUTBOX_SCHEMA },
   // People's accounts and sign-in sessions (sqlite-users.ts).
   { id: 7, name: 'users_sessions', up: USERS_SCHEMA },
+  // Periodic reviews, their findings, signatures and approvals (sqlite-reviews.ts).
+  { id: 8, name: 'periodic_reviews', up: REVIEWS_SCHEMA },
+  // Retention: pruning times per position and the runs (sqlite-retention.ts).
+  { id: 9, name: 'retention', up: RETENTION_SCHEMA },
 ]);

@@ -55,6 +55,8 @@ import { SqliteEventLog } from './sqlite-event-log.js';
 import { SqliteNodeStore } from './sqlite-node-store.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
 import { SqliteEventQuery } from './sqlite-query.js';
+import { SqliteRetention } from './sqlite-retention.js';
+import { SqliteReviews } from './sqlite-reviews.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import { SqliteTables } from './sqlite-tables.js';
 import { SqliteUsers } from './sqlite-users.js';
@@ -142,6 +144,8 @@ export class SqliteStore implements Store {
   /** Prepared on first use: a store opened with an older migration list (tests) has no alert tables. */
   #alerts: SqliteAlerts | undefined;
   #users: SqliteUsers | undefined;
+  #retention: SqliteRetention | undefined;
+  #reviews: SqliteReviews | undefined;
 
   constructor(db: SqliteDb, migrations: readonly Migration[]) {
     this.#db = db;
@@ -272,7 +276,7 @@ export class SqliteStore implements Store {
     const rows = this.#db
       .prepare(
         `SELECT device, name, json_extract(canonical, '$.tq.synced') AS synced, count(*) AS count FROM events
-         WHERE time_us / 3600000000 BETWEEN ? AND ? AND time_us >= ? AND time_us < ?
+         WHERE time_us / 3600000000 BETWEEN ? AND ? AND time_us >= ? AND time_us < ? AND canonical <> ''
          GROUP BY device, name, synced`,
       )
       .all(Math.floor(fromUs / 3_600_000_000), Math.floor(toUs / 3_600_000_000), fromUs, toUs) as {
@@ -308,6 +312,16 @@ export class SqliteStore implements Store {
   users(): SqliteUsers {
     this.#users ??= new SqliteUsers(this.#db);
     return this.#users;
+  }
+
+  retention(): SqliteRetention {
+    this.#retention ??= new SqliteRetention(this.#db);
+    return this.#retention;
+  }
+
+  reviews(): SqliteReviews {
+    this.#reviews ??= new SqliteReviews(this.#db);
+    return this.#reviews;
   }
 
   get #outbox(): SqliteOutbox {

@@ -17,6 +17,8 @@
 import type { Hash, NodeStore, SecurityEvent } from '@seclog/core';
 import type { AlertStore } from './alert-types.js';
 import type { OutboxCounts, OutboxInsert, OutboxOutcome, OutboxRow } from './outbox-types.js';
+import type { RetentionStore } from './retention-types.js';
+import type { ReviewStore } from './review-types.js';
 import type { StreamGap, StreamSeal } from './stream-state.js';
 import type { UserStore } from './user-types.js';
 
@@ -36,6 +38,20 @@ export type {
   StoredAlertTransition,
 } from './alert-types.js';
 export type { OutboxCounts, OutboxInsert, OutboxOutcome, OutboxRow, OutboxState } from './outbox-types.js';
+export type { RetentionRunRow, RetentionScanRow, RetentionStore } from './retention-types.js';
+export type {
+  NewFinding,
+  NewReview,
+  OutcomeCount,
+  ReviewApproval,
+  ReviewPage,
+  ReviewQuery,
+  ReviewSignature,
+  ReviewStatus,
+  ReviewStore,
+  StoredFinding,
+  StoredReview,
+} from './review-types.js';
 export type { StreamGap, StreamSeal } from './stream-state.js';
 export type { LoginFailure, NewUser, SessionRow, UserRow, UserStore } from './user-types.js';
 
@@ -267,6 +283,12 @@ export interface Store {
 
   /** People's accounts and sign-in sessions (user-types.ts). */
   users(): UserStore;
+
+  /** Retention: pruning payloads, what was pruned when, and the runs (retention-types.ts). */
+  retention(): RetentionStore;
+
+  /** Periodic reviews: evidence, findings, signatures, approvals (review-types.ts). */
+  reviews(): ReviewStore;
 
   // notification outbox (outbox-types.ts)
   /** Stores the rows whose (alertId, channel) is not stored yet, in one transaction; returns how many were new. */

@@ -28,6 +28,8 @@ export interface LinesResult {
   readonly strs: string[];
   readonly attrs: Record<number, Record<string, unknown>>;
   readonly errors: Record<number, string>;
+  /** Lines of leaves whose record retention removed, with the pruning time (RFC 3339 or null). */
+  readonly pruned: Record<number, string | null>;
 }
 
 const LF = 0x0a;
@@ -53,6 +55,7 @@ export function readEventLines(bytes: Uint8Array): LinesResult {
   };
   const attrs: Record<number, Record<string, unknown>> = {};
   const errors: Record<number, string> = {};
+  const pruned: Record<number, string | null> = {};
   const text = buf.toString('utf8');
   let start = 0;
   for (let i = 0; i < n; i++) {
@@ -73,10 +76,11 @@ export function readEventLines(bytes: Uint8Array): LinesResult {
     ids[i * 3] = id(ev.deviceId);
     ids[i * 3 + 1] = id(rec.stream);
     ids[i * 3 + 2] = id(rec.name);
+    if (ev.pruned !== undefined) pruned[i] = ev.pruned.at;
     if ((rec.name === LOG_SEAL_EVENT || rec.name === 'log_gap') && rec.attrs !== undefined) attrs[i] = rec.attrs;
   }
   const sub = foldRuns(n, nums, hashes, errors);
-  return { n, nums, hashes, ids, strs, attrs, errors, subtreeIds: sub.ids, subtreeHashes: sub.hashes };
+  return { n, nums, hashes, ids, strs, attrs, errors, pruned, subtreeIds: sub.ids, subtreeHashes: sub.hashes };
 }
 
 /** MTH of 2^k consecutive leaf hashes (the 32-byte slots of `hashes` every 96 bytes from line `first`). */
@@ -157,6 +161,7 @@ export function unpackEventLine(r: LinesResult, i: number): EventLine | string {
     deviceId,
     leafHash: Buffer.from(r.hashes.buffer, base, 32),
     chainHash: Buffer.from(r.hashes.buffer, base + 32, 32),
-    prev,
+    // A pruned record's prev is unknown (empty), as core's reader gives it.
+    ...(i in r.pruned ? { prev: Buffer.alloc(0), pruned: { at: r.pruned[i] ?? null } } : { prev }),
   };
 }

@@ -78,6 +78,8 @@ export interface StoreSummary {
   readonly seals: number;
   /** Gaps in device streams that log_gap records explain (open or filled later). */
   readonly gaps: number;
+  /** Rows whose record retention removed: checked as leaves and chain links out of them (docs/retention.md). */
+  readonly pruned?: number;
   readonly seconds: number;
 }
 

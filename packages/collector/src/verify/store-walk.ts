@@ -19,7 +19,7 @@
  * was never recorded means the records were stored out of seq order.
  */
 import { equalHashes, type SealVerifier } from '@seclog/core';
-import { type ChunkResult, FLAG_BROKEN, FLAG_LOG_GAP } from './chunk-check.js';
+import { type ChunkResult, FLAG_BROKEN, FLAG_LOG_GAP, FLAG_PRUNED } from './chunk-check.js';
 import { type SealWindowFailure, SealWindows } from './seal-windows.js';
 import { FirstFailure, type StoreFailure, storeFailure } from './store-result.js';
 
@@ -68,6 +68,8 @@ export function isCollectorChained(device: string, stream: string): boolean {
 export class StoreWalk {
   readonly streams = new Map<string, StreamState>();
   readonly first = new FirstFailure();
+  /** Rows whose record retention removed (checked as leaves only). */
+  pruned = 0;
   /** Ranges named by log_gap records, by device and stream. */
   readonly #logGaps = new Map<string, [number, number][]>();
   readonly #sealVerifiers: ReadonlyMap<string, SealVerifier>;
@@ -133,6 +135,14 @@ export class StoreWalk {
       const chain = Buffer.from(c.hashes.buffer, c.hashes.byteOffset + i * 64 + 32, 32);
       s.records++;
       if ((flags & FLAG_LOG_GAP) !== 0) this.#noteLogGap(c.attrs[i]);
+      if ((flags & FLAG_PRUNED) !== 0) {
+        // Retention removed the record: its seal window ends here, the chain goes on from its stored chain hash.
+        this.pruned++;
+        s.pending = undefined;
+        this.#sealFailure(s, s.seals?.cut() ?? null);
+        if (seq > s.lastSeq) this.#advance(s, seq, Buffer.from(chain), pos);
+        continue;
+      }
       if ((flags & FLAG_BROKEN) !== 0) {
         // Reported by the chunk; the chain resumes from the stored chain hash.
         this.#sealFailure(s, s.seals?.cut() ?? null);

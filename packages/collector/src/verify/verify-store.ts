@@ -186,6 +186,7 @@ export async function verifyStore(target: StoreTarget, opts: VerifyStoreOptions 
       latestCheckpoint: bounds.checkpoints.at(-1)?.treeSize ?? 0,
       seals: [...walk.streams.values()].reduce((n, s) => n + (s.seals?.seals ?? 0), 0),
       gaps: walk.gapsExplained,
+      ...(walk.pruned > 0 ? { pruned: walk.pruned } : {}),
       seconds: (performance.now() - started) / 1000,
     };
   } finally {

@@ -32,16 +32,27 @@ import {
   eventLine,
   filterProblem,
   headerLine,
+  type PrunedSlot,
+  prunedEventLine,
 } from './format.js';
 import { formatConsistencyLine, formatProofLine, formatTrailerLine } from './tail-lines.js';
 
 /** One stored event: its record, where the log put it and when the collector received it. */
-export interface BundleEvent {
+export interface RecordBundleEvent {
   readonly leafIndex: number;
   /** µs since the Unix epoch. */
   readonly receivedUs: number;
   readonly record: ChainedEvent;
 }
+
+/** A stored leaf whose record retention removed: the leaf's inputs instead (format.ts, PrunedSlot). */
+export interface PrunedBundleEvent {
+  readonly leafIndex: number;
+  readonly receivedUs: number;
+  readonly pruned: PrunedSlot;
+}
+
+export type BundleEvent = RecordBundleEvent | PrunedBundleEvent;
 
 /** The hash of perfect node (level, index) of the log (merkle/node-id.ts), e.g. NodeStore.getNode. */
 export type NodeHashLookup = (level: number, index: number) => Uint8Array;
@@ -112,19 +123,39 @@ export function* buildBundle(input: BuildBundleInput): Generator<string, void, u
   const match = compileFilter(filter);
   const indexes: number[] = [];
   for (const ev of input.events) {
-    const { leafIndex: i, receivedUs, record } = ev;
+    const { leafIndex: i, receivedUs } = ev;
     const last = indexes[indexes.length - 1] ?? -1;
     if (!Number.isSafeInteger(i) || i <= last || i >= size)
       bad('order', `leaf index ${i} does not follow ${last} below the tree size ${size}`, { index: i });
-    if (match(i, receivedUs, record.device?.id ?? '', record.stream, record.name) === EXCLUDED)
-      bad('filter', `the event at leaf ${i} is outside the filter`, { index: i });
-    const text = canonicalize(record);
-    const leaf = leafHash(recordLeaf(record, receivedUs, text));
+    const pruned = 'pruned' in ev ? ev.pruned : undefined;
+    const record = 'record' in ev ? ev.record : undefined;
+    // A pruned leaf has no name: a name filter cannot select it.
+    const selection =
+      pruned === undefined
+        ? match(i, receivedUs, record?.device?.id ?? '', record?.stream ?? '', record?.name ?? '')
+        : match(i, receivedUs, pruned.deviceId, pruned.stream, '');
+    if (selection === EXCLUDED) bad('filter', `the event at leaf ${i} is outside the filter`, { index: i });
+    const text = record === undefined ? '' : canonicalize(record);
+    const leaf =
+      pruned === undefined
+        ? leafHash(recordLeaf(record as ChainedEvent, receivedUs, text))
+        : leafHash({
+            deviceId: pruned.deviceId,
+            stream: pruned.stream,
+            seq: pruned.seq,
+            chainHash: pruned.chainHash as Hash,
+            receivedUs,
+            recordDigest: pruned.recordDigest as Hash,
+          });
     if (!equalHashes(leaf, lookup(0, i))) {
       throw new SeclogError('BUNDLE_LEAF_MISMATCH', `the stored leaf ${i} is not the leaf of the stored record`, { index: i });
     }
     indexes.push(i);
-    yield emit(eventLine(i, receivedUs, encodeBase64(leaf), text));
+    yield emit(
+      pruned === undefined
+        ? eventLine(i, receivedUs, encodeBase64(leaf), text)
+        : prunedEventLine(i, receivedUs, encodeBase64(leaf), pruned),
+    );
   }
   if (indexes.length !== count) bad('count', `${indexes.length} events were given, ${count} announced`);
   const ids = batchProofNodes(indexes, size);

@@ -88,6 +88,14 @@ export interface BundleOk {
   /** Gaps in streams the filter or a log_gap record explains. */
   readonly gaps: number;
   readonly sealed?: SealSummary;
+  /** Leaves whose records retention removed: proved as leaves, shown as "pruned by retention at …". */
+  readonly pruned?: PrunedSummary;
+}
+
+export interface PrunedSummary {
+  readonly count: number;
+  /** The first pruned leaf in the bundle and when it was pruned (RFC 3339, null when the store did not know). */
+  readonly first: { readonly index: number; readonly at: string | null };
 }
 
 export type BundleVerification = BundleOk | BundleFailure;

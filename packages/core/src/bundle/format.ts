@@ -75,6 +75,40 @@ export function eventLine(leafIndex: number, receivedUs: number, leafHashB64: st
   return `{"leafIndex":${leafIndex},"receivedUs":${receivedUs},"leafHash":"${leafHashB64}","record":${canonicalRecord}}`;
 }
 
+/**
+ * A leaf whose record retention removed (the collector keeps the leaf's inputs): the event line
+ * carries them instead of the record, so the leaf still verifies and the reader learns when the
+ * record went. Members in this order, hashes in base64:
+ *   {"leafIndex":L,"receivedUs":T,"leafHash":"<b64>","pruned":{"at":"<RFC 3339>"|null,
+ *    "device":"…","stream":"…","seq":N,"chainHash":"<b64>","digest":"<b64>"}}
+ */
+export const PRUNED_LINE_RE =
+  /^\{"leafIndex":(0|[1-9][0-9]{0,15}),"receivedUs":(0|[1-9][0-9]{0,15}),"leafHash":"([A-Za-z0-9+/]{43}=)","pruned":/;
+
+/** What a pruned leaf keeps: the inputs of its leaf, and when retention removed the record. */
+export interface PrunedSlot {
+  /** RFC 3339 UTC time of the pruning, when the store knows it. */
+  readonly at: string | null;
+  readonly deviceId: string;
+  readonly stream: string;
+  readonly seq: number;
+  readonly chainHash: Uint8Array;
+  readonly recordDigest: Uint8Array;
+}
+
+export function prunedEventLine(leafIndex: number, receivedUs: number, leafHashB64: string, p: PrunedSlot): string {
+  const b64 = (h: Uint8Array) => Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString('base64');
+  const body = JSON.stringify({
+    at: p.at,
+    device: p.deviceId,
+    stream: p.stream,
+    seq: p.seq,
+    chainHash: b64(p.chainHash),
+    digest: b64(p.recordDigest),
+  });
+  return `{"leafIndex":${leafIndex},"receivedUs":${receivedUs},"leafHash":"${leafHashB64}","pruned":${body}}`;
+}
+
 const isSafeNat = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
 const isRange = (v: unknown): v is [number, number] =>

@@ -13,10 +13,8 @@
  * costs a few pages for the whole table and narrows a time window without a
  * per-row index entry.
  *
- * NOT YET: issue I wants events partitioned by time range so retention drops
- * whole partitions. The table is a plain one with the same columns; turning it
- * into a partitioned table is a later migration (a partitioned table's primary
- * key must contain the partition key, so pos lookups need care).
+ * Migration 7 turns events into a table partitioned by month of receipt
+ * (pg-partitions.ts); its primary key becomes (pos, received_us).
  *
  * log_head: one row holding the next position. commitBatches takes it with
  * `UPDATE … RETURNING` (a row lock held to the commit), which serialises the
@@ -27,7 +25,11 @@
  * stream_cursors row, locked in the committing transaction, deduplicates.
  */
 import { PG_ALERTS_SCHEMA } from './pg-alerts.js';
+import { PG_LEASE_SCHEMA } from './pg-lease.js';
 import type { PgMigration } from './pg-migrations.js';
+import { PG_EVENTS_PARTITIONED } from './pg-partitions.js';
+import { PG_RETENTION_SCHEMA } from './pg-retention.js';
+import { PG_REVIEWS_SCHEMA } from './pg-reviews.js';
 import { PG_USERS_SCHEMA } from './pg-users.js';
 
 const INITIAL_SCHEMA = `
@@ -169,4 +171,12 @@ export const PG_MIGRATIONS: readonly PgMigration[] = Object.freeze([
   { id: 3, name: 'detection_alerts', up: PG_ALERTS_SCHEMA },
   // People's accounts and sign-in sessions (pg-users.ts).
   { id: 4, name: 'users_sessions', up: PG_USERS_SCHEMA },
+  // The integrator lease of collectors sharing the database (pg-lease.ts).
+  { id: 5, name: 'cluster_leases', up: PG_LEASE_SCHEMA },
+  // Periodic reviews, their findings, signatures and approvals (pg-reviews.ts).
+  { id: 6, name: 'periodic_reviews', up: PG_REVIEWS_SCHEMA },
+  // events partitioned by month of receipt (pg-partitions.ts).
+  { id: 7, name: 'events_partitioned', up: PG_EVENTS_PARTITIONED },
+  // Retention: pruning times per position and the runs (pg-retention.ts).
+  { id: 8, name: 'retention', up: PG_RETENTION_SCHEMA },
 ]);

@@ -36,11 +36,15 @@ import { PgAlerts } from './pg-alerts.js';
 import type { PgBridgeOptions } from './pg-bridge.js';
 import { PgBridge } from './pg-bridge.js';
 import { PgEventLog } from './pg-event-log.js';
+import { PgLease } from './pg-lease.js';
 import type { PgMigration } from './pg-migrations.js';
 import { runPgMigrations } from './pg-migrations.js';
 import { PgNodeStore } from './pg-node-store.js';
 import { PgOutbox } from './pg-outbox.js';
+import { EventPartitions } from './pg-partitions.js';
 import { PgEventQuery } from './pg-query.js';
+import { PgRetention } from './pg-retention.js';
+import { PgReviews } from './pg-reviews.js';
 import { PG_MIGRATIONS } from './pg-schema.js';
 import { PgTables } from './pg-tables.js';
 import { PgUsers } from './pg-users.js';
@@ -85,6 +89,9 @@ export class PgStore implements Store {
   readonly #query: PgEventQuery;
   readonly #alerts: PgAlerts;
   readonly #users: PgUsers;
+  #retention: PgRetention | undefined;
+  readonly #reviews: PgReviews;
+  readonly #partitions: EventPartitions;
 
   constructor(db: PgBridge, migrations: readonly PgMigration[]) {
     this.#db = db;
@@ -96,6 +103,9 @@ export class PgStore implements Store {
     this.#query = new PgEventQuery(db);
     this.#alerts = new PgAlerts(db);
     this.#users = new PgUsers(db);
+    this.#reviews = new PgReviews(db);
+    this.#partitions = new EventPartitions(db);
+    this.#partitions.ensure(Date.now() * 1000);
   }
 
   migrate(): MigrationReport {
@@ -104,6 +114,11 @@ export class PgStore implements Store {
 
   close(): void {
     this.#db.close();
+  }
+
+  /** The month partitions of the events table (pg-partitions.ts), oldest first. */
+  eventPartitions(): ReturnType<EventPartitions['list']> {
+    return this.#partitions.list();
   }
 
   settings(): PgSettings {
@@ -215,6 +230,7 @@ export class PgStore implements Store {
   }
 
   commitBatches(batches: readonly BatchWrite[]): number[][] {
+    this.#partitions.ensure(Date.now() * 1000);
     return this.#log.commitBatches(batches);
   }
 
@@ -243,7 +259,7 @@ export class PgStore implements Store {
     return sortSummary(
       this.#db.query<EventSummaryRow>(
         `SELECT device, name, (canonical::jsonb #>> '{tq,synced}')::boolean AS synced, count(*)::int AS count FROM events
-       WHERE time_us >= $1 AND time_us < $2
+       WHERE time_us >= $1 AND time_us < $2 AND canonical <> ''
        GROUP BY device, name, synced`,
         [fromUs, toUs],
       ).rows,
@@ -272,6 +288,23 @@ export class PgStore implements Store {
 
   users(): PgUsers {
     return this.#users;
+  }
+
+  retention(): PgRetention {
+    this.#retention ??= new PgRetention(this.#db);
+    return this.#retention;
+  }
+
+  reviews(): PgReviews {
+    return this.#reviews;
+  }
+
+  /**
+   * The lease `name` as `holder` sees it, on this store's connection (fence() must run inside
+   * the store's own transactions). Not part of Store: only a shared database has several nodes.
+   */
+  lease(name: string, holder: string, ttlMs: number): PgLease {
+    return new PgLease(this.#db, name, holder, ttlMs);
   }
 
   enqueueOutbox(rows: readonly OutboxInsert[]): number {

@@ -113,6 +113,7 @@ function complete(r: BundleReader, h: OpenedHeader, trailer: NonNullable<BundleR
     gaps: r.streams.gaps.length,
     ...(consistency.size === undefined ? {} : { consistentWith: consistency.size }),
     ...(sealed === undefined ? {} : { sealed }),
+    ...(r.streams.firstPruned === undefined ? {} : { pruned: { count: r.streams.prunedCount, first: r.streams.firstPruned } }),
   };
 }
 

@@ -24,7 +24,7 @@ import { chainHash } from '../../chain/chain-hash.js';
 import { SHA256_HEX_RE } from '../../event/patterns.js';
 import type { ChainedEvent } from '../../event/types.js';
 import { leafHash } from '../../log/leaf.js';
-import { EVENT_LINE_RE } from '../format.js';
+import { EVENT_LINE_RE, PRUNED_LINE_RE } from '../format.js';
 
 /** What the verifier keeps of an event line. */
 export interface EventLine {
@@ -38,6 +38,12 @@ export interface EventLine {
   readonly prev: Buffer;
   /** The leaf hash, recomputed (it matched the line's leafHash). */
   readonly leafHash: Buffer;
+  /**
+   * Set on a leaf whose record retention removed: the line carried the leaf's inputs, not the
+   * record. `record` then holds only device.id, stream and seq (name ''), and `prev` is empty
+   * (unknown): the chain link into this record cannot be checked, the one out of it can.
+   */
+  readonly pruned?: { readonly at: string | null };
 }
 
 /** Keys in RFC 8785 order (UTF-16 code units), at every depth. */
@@ -72,7 +78,7 @@ const isNonEmptyString = (v: unknown): v is string => typeof v === 'string' && v
 /** The event line read and checked against itself, or why it is not a valid event line. */
 export function readEventLine(line: string): EventLine | string {
   const m = EVENT_LINE_RE.exec(line);
-  if (m === null) return 'the line does not have the event line layout';
+  if (m === null) return PRUNED_LINE_RE.test(line) ? readPrunedLine(line) : 'the line does not have the event line layout';
   if (line.charCodeAt(line.length - 1) !== 0x7d) return 'the line does not end the event object';
   const leafIndex = Number(m[1]);
   const receivedUs = Number(m[2]);
@@ -105,4 +111,55 @@ export function readEventLine(line: string): EventLine | string {
   }
   if (leaf.toString('base64') !== m[3]) return 'the leaf recomputed from the record and its receive time is not the leaf hash of the line';
   return { leafIndex, receivedUs, record: rec, deviceId, chainHash: h, prev, leafHash: leaf };
+}
+
+const B64_HASH = /^[A-Za-z0-9+/]{43}=$/;
+const RFC3339_UTC = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z$/;
+
+/** A pruned leaf's line (format.ts, prunedEventLine): its leaf recomputed from the inputs it carries. */
+function readPrunedLine(line: string): EventLine | string {
+  const m = PRUNED_LINE_RE.exec(line) as RegExpExecArray;
+  if (line.charCodeAt(line.length - 1) !== 0x7d) return 'the line does not end the event object';
+  const leafIndex = Number(m[1]);
+  const receivedUs = Number(m[2]);
+  if (!Number.isSafeInteger(leafIndex) || !Number.isSafeInteger(receivedUs)) return 'leafIndex or receivedUs exceeds 2^53 − 1';
+  const text = line.slice(m[0].length, -1);
+  let p: Record<string, unknown>;
+  try {
+    p = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return 'the pruned slot is not JSON';
+  }
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return 'the pruned slot is not a JSON object';
+  const keys = Object.keys(p).join(',');
+  if (keys !== 'at,device,stream,seq,chainHash,digest')
+    return 'the pruned slot does not have the members at, device, stream, seq, chainHash, digest';
+  const { at, device, stream, seq, chainHash: ch, digest } = p;
+  if (!(at === null || (typeof at === 'string' && RFC3339_UTC.test(at)))) return 'the pruned slot’s at is not an RFC 3339 UTC time or null';
+  if (!isNonEmptyString(device) || !isNonEmptyString(stream)) return 'the pruned slot lacks device or stream';
+  if (!Number.isSafeInteger(seq) || (seq as number) < 1) return 'the pruned slot’s seq is not a positive integer';
+  if (typeof ch !== 'string' || !B64_HASH.test(ch) || typeof digest !== 'string' || !B64_HASH.test(digest)) {
+    return 'the pruned slot’s chainHash or digest is not a base64 SHA-256';
+  }
+  const h = Buffer.from(ch, 'base64');
+  const recordDigest = Buffer.from(digest, 'base64');
+  let leaf: Buffer;
+  try {
+    leaf = leafHash({ deviceId: device, stream, seq: seq as number, chainHash: h, receivedUs, recordDigest }) as Uint8Array as Buffer;
+  } catch {
+    return 'the device id or stream cannot be put in a leaf';
+  }
+  if (leaf.toString('base64') !== m[3])
+    return 'the leaf recomputed from the pruned slot and its receive time is not the leaf hash of the line';
+  const record = { name: '', stream, seq, device: { id: device }, prev: '' } as unknown as ChainedEvent;
+  return {
+    leafIndex,
+    receivedUs,
+    record,
+    deviceId: device,
+    chainHash: h,
+    prev: Buffer.alloc(0),
+    leafHash: leaf,
+    pruned: { at: at as string | null },
+  };
 }

@@ -45,6 +45,8 @@ interface StreamState {
   readonly positions: number[];
   /** The prev of each record that followed a gap, by seq: what a fill ending just below must hash to. */
   readonly prevAfterGap: Map<number, Buffer>;
+  /** Seqs whose records retention removed (their leaves are in the bundle). */
+  readonly pruned: Set<number>;
 }
 
 export interface Gap {
@@ -84,6 +86,9 @@ export class StreamChecks {
   firstBreak: BundleFailure | null = null;
   /** Gaps still open: a late fill splits or removes its gap. */
   gaps: Gap[] = [];
+  /** Pruned leaves seen, and the first of them. */
+  prunedCount = 0;
+  firstPruned: { index: number; at: string | null } | undefined;
   /** Ranges named by log_gap records, by device and stream. */
   readonly logGaps = new Map<string, [number, number][]>();
 
@@ -112,16 +117,22 @@ export class StreamChecks {
     const rec = ev.record;
     const at = { index: ev.leafIndex, seq: rec.seq, deviceId: ev.deviceId, stream: rec.stream };
     const key = `${ev.deviceId}\u0000${rec.stream}`;
+    if (ev.pruned !== undefined) {
+      this.prunedCount++;
+      this.firstPruned ??= { index: ev.leafIndex, at: ev.pruned.at };
+    }
     if (rec.name === 'log_gap') this.#noteLogGap(ev);
     let s = this.#streams.get(key);
     if (s === undefined || s.seqs.length === 0) {
       if (s === undefined) {
-        s = { lastSeq: 0, lastExplains: false, seals: new Map(), seqs: [], positions: [], prevAfterGap: new Map() };
+        s = { lastSeq: 0, lastExplains: false, seals: new Map(), seqs: [], positions: [], prevAfterGap: new Map(), pruned: new Set() };
         this.#streams.set(key, s);
       }
-      if (rec.seq === 1 && rec.prev !== ZERO_HASH_HEX) this.#break('modified', line, 'seq 1 must carry a zero prev', at);
+      if (rec.seq === 1 && ev.pruned === undefined && rec.prev !== ZERO_HASH_HEX)
+        this.#break('modified', line, 'seq 1 must carry a zero prev', at);
     } else if (rec.seq === s.lastSeq + 1) {
-      if (!ev.prev.equals(this.#chainHashAt(s.positions[s.positions.length - 1] as number))) {
+      // A pruned record's prev is unknown: the link into it is not checked, the link out of it is (its chain hash is in its leaf).
+      if (ev.pruned === undefined && !ev.prev.equals(this.#chainHashAt(s.positions[s.positions.length - 1] as number))) {
         this.#break('forked', line, `seq ${rec.seq} carries a prev that is not the chain hash of seq ${s.lastSeq} in this bundle`, at);
       }
     } else if (rec.seq > s.lastSeq + 1) {
@@ -135,16 +146,19 @@ export class StreamChecks {
         index: ev.leafIndex,
         byFilter,
       });
-      s.prevAfterGap.set(rec.seq, Buffer.from(ev.prev));
+      if (ev.pruned === undefined) s.prevAfterGap.set(rec.seq, Buffer.from(ev.prev));
     } else {
       return this.#repeat(s, ev, line, at, pos);
     }
+    if (ev.pruned !== undefined) s.pruned.add(rec.seq);
     if (isSeal(ev)) {
       const seqs = s.seqs;
       const seals = s.seals;
+      const pruned = s.pruned;
+      // A pruned seq is held as a leaf but not as a record: a seal after it cannot be linked to it.
       const mark = this.#seals.check(
         ev,
-        (seq) => indexOfSeq(seqs, seq) >= 0,
+        (seq) => indexOfSeq(seqs, seq) >= 0 && !pruned.has(seq),
         (seq) => seals.get(seq),
       );
       if (typeof mark === 'string') return bundleFailure('bad_seal', line, mark, at);
@@ -184,7 +198,7 @@ export class StreamChecks {
   ): BundleFailure | null {
     const seq = ev.record.seq;
     const before = indexOfSeq(s.seqs, seq - 1);
-    if (before >= 0 && !ev.prev.equals(this.#chainHashAt(s.positions[before] as number))) {
+    if (before >= 0 && ev.pruned === undefined && !ev.prev.equals(this.#chainHashAt(s.positions[before] as number))) {
       this.#break('forked', line, `gap fill seq ${seq} carries a prev that is not the chain hash of seq ${seq - 1} in this bundle`, at);
     }
     const next = s.prevAfterGap.get(seq + 1);
@@ -197,16 +211,18 @@ export class StreamChecks {
       { ...g, from: seq + 1 },
     ].filter((r) => r.from <= r.to);
     this.gaps.splice(gi, 1, ...rest);
-    if (seq - 1 >= g.from) s.prevAfterGap.set(seq, Buffer.from(ev.prev));
+    if (seq - 1 >= g.from && ev.pruned === undefined) s.prevAfterGap.set(seq, Buffer.from(ev.prev));
+    if (ev.pruned !== undefined) s.pruned.add(seq);
     const i = lowerBound(s.seqs, seq);
     s.seqs.splice(i, 0, seq);
     s.positions.splice(i, 0, pos);
     if (isSeal(ev)) {
       const seqs = s.seqs;
       const seals = s.seals;
+      const pruned = s.pruned;
       const mark = this.#seals.check(
         ev,
-        (q) => indexOfSeq(seqs, q) >= 0,
+        (q) => indexOfSeq(seqs, q) >= 0 && !pruned.has(q),
         (q) => seals.get(q),
       );
       if (typeof mark === 'string') return bundleFailure('bad_seal', line, mark, at);

@@ -325,6 +325,13 @@ export const LOGGING_EVENTS: readonly CatalogueEntry[] = [
         format: 'sha256-hex',
         description: 'Chain hash of that record, 64 lowercase hex digits; absent for the first stream.',
       },
+      ring_capacity: {
+        type: 'integer',
+        required: false,
+        minimum: 0,
+        description:
+          'Bytes the device’s local log store holds before it overwrites its oldest records; the collector derives the overwrite horizon from it.',
+      },
     },
     ocsf: { ...eventLogActivity, activityId: 6, activityName: 'Start' },
     ecs: { kind: 'event', category: ['host'], type: ['info'] },

@@ -1,0 +1,108 @@
+// A review not done by its due date raises an alert: exactly one per overdue period, however often the
+// check runs and across a restart; a done review raises none; periods before the schedule was first
+// seen raise none; with approval required, a signed but unapproved review is still overdue.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { SecurityEvent } from '@seclog/core';
+import { COLLECTOR_DEVICE_ID } from '../src/ingest/own-stream.js';
+import type { ReviewsConfig } from '../src/review/config-schema.js';
+import { OVERDUE_RULE_ID } from '../src/review/overdue.js';
+import { ReviewService } from '../src/review/review-service.js';
+import type { StoredAlert } from '../src/store/alert-types.js';
+import { startTestCollector, type TestCollector } from './ingest-fixtures.js';
+
+let t: TestCollector;
+before(async () => {
+  t = await startTestCollector({ detect: { builtinRules: false } });
+});
+after(async () => {
+  await t?.cleanup();
+});
+
+const ms = (iso: string): number => Date.parse(iso);
+// 2026-11-23 is a Monday.
+const WEEKLY: ReviewsConfig = {
+  approval: 'optional',
+  checkIntervalMs: 60_000,
+  alertOverdueDays: 7,
+  verifyMaxLeaves: 50_000,
+  schedules: [{ name: 'ops', every: 'weekly', dueDays: 2 }],
+};
+
+function service(nowIso: string, config: ReviewsConfig = WEEKLY, told: StoredAlert[] = []): ReviewService {
+  const c = t.c;
+  return new ReviewService({
+    store: c.data.store,
+    origin: c.data.key.origin,
+    verifierKey: c.data.key.verifierKey,
+    signer: c.data.key.signer,
+    tree: () => c.integrator.tree,
+    append: (events) => c.ingest.own.append(...events),
+    config,
+    now: () => ms(nowIso),
+    onAlertStored: (a) => told.push(a),
+  });
+}
+
+function overdueAlerts(): StoredAlert[] {
+  return t.c.data.store
+    .alerts()
+    .queryAlerts({ limit: 100 })
+    .alerts.filter((a) => a.ruleId === OVERDUE_RULE_ID);
+}
+
+test('each overdue period raises one alert, once; its alert record is in the log and the notifier is told', async () => {
+  const store = t.c.data.store;
+  // The schedule was first seen on 2026-11-10: the week of 2 Nov ended before, and is not expected.
+  store.setMeta('review.schedule.ops.since', String(ms('2026-11-10T00:00:00Z') * 1000));
+  const told: StoredAlert[] = [];
+  const s = service('2026-11-25T12:00:00Z', WEEKLY, told);
+  const first = await s.tick();
+  // Weeks of 9 Nov (due 18 Nov) and 16 Nov (due 25 Nov 00:00) are overdue.
+  assert.deepEqual(first.overdue.map((a) => a.group.period_start).sort(), ['2026-11-09T00:00:00.000000Z', '2026-11-16T00:00:00.000000Z']);
+  assert.equal(told.length, 2);
+  for (let i = 0; i < 3; i++) assert.deepEqual((await s.tick()).overdue, [], 'a second tick raises nothing');
+  // A restart: a new service on the same store.
+  assert.deepEqual((await service('2026-11-26T00:00:00Z').tick()).overdue, []);
+  const alerts = overdueAlerts();
+  assert.equal(alerts.length, 2);
+  assert.ok(alerts.every((a) => a.status === 'new' && a.severity === 'medium' && a.logPos !== null));
+  const records = store
+    .readEvents(0, store.eventCount())
+    .filter((e) => e.device === COLLECTOR_DEVICE_ID)
+    .map((e) => JSON.parse(e.canonical) as SecurityEvent)
+    .filter((r) => r.name === 'alert' && r.attrs.rule_id === OVERDUE_RULE_ID);
+  assert.equal(records.length, 2);
+  assert.match(String(records[0]?.message), /Periodic log review overdue \(schedule ops\)/);
+  const status = service('2026-11-25T12:00:00Z').scheduleStatus();
+  assert.equal(status[0]?.last.overdue, true);
+  assert.equal(status[0]?.last.start, '2026-11-16T00:00:00.000000Z');
+});
+
+test('a review done in time raises no alert; with approval required, only an approved one is done', async () => {
+  const store = t.c.data.store;
+  const cfg: ReviewsConfig = { ...WEEKLY, approval: 'required', schedules: [{ name: 'sec', every: 'weekly', dueDays: 2 }] };
+  store.setMeta('review.schedule.sec.since', String(ms('2026-11-20T00:00:00Z') * 1000));
+  t.c.integrator.integrate();
+  t.c.integrator.checkpoint();
+  // Started and signed on 24 Nov, before the due date of the week of 16 Nov.
+  const early = service('2026-11-24T09:00:00Z', cfg);
+  const { review } = early.start({ schedule: 'sec' }, { id: 'user/alice' });
+  assert.equal(review.id, 'rev-sec-20261116');
+  assert.equal(early.start({ schedule: 'sec' }, { id: 'user/bob' }).created, false, 'the same period: the same review');
+  await early.sign(review.id, { id: 'user/alice' });
+  const late = service('2026-11-25T12:00:00Z', cfg);
+  const raised = (await late.tick()).overdue;
+  assert.equal(raised.length, 1, 'signed but not approved: overdue');
+  assert.equal(raised[0]?.group.schedule, 'sec');
+  await late.approve(review.id, { id: 'user/bob' });
+  assert.equal(late.scheduleStatus()[0]?.last.overdue, false);
+  assert.deepEqual((await late.tick()).overdue, []);
+  assert.equal(overdueAlerts().filter((a) => a.group.schedule === 'sec').length, 1);
+});
+
+test('a schedule seen for the first time raises nothing for periods that ended before', async () => {
+  const s = service('2027-03-10T00:00:00Z', { ...WEEKLY, schedules: [{ name: 'fresh', every: 'monthly', dueDays: 0 }] });
+  assert.deepEqual((await s.tick()).overdue, []);
+  assert.equal(t.c.data.store.getMeta('review.schedule.fresh.since'), String(ms('2027-03-10T00:00:00Z') * 1000));
+});
