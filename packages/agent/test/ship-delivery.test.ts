@@ -47,7 +47,7 @@ test('batches by size: full batches go at once, the rest waits for its age', asy
   const r = await rig({ profile: { batchMaxAgeMs: 60_000 } });
   try {
     r.shipper.start();
-    await waitFor(() => r.fake.requests.length > 0, 2000, 'the cursor read');
+    await waitFor(() => r.fake.requests.length > 0 && r.shipper.status().state === 'idle', 2000, 'the cursor read, then idle');
     r.append(1, 25);
     await waitFor(() => r.fake.posts().length === 2, 2000, 'two full batches');
     await new Promise((res) => setTimeout(res, 150));
@@ -70,7 +70,7 @@ test('batches by age: a partial batch goes once its oldest record is batchMaxAge
   const r = await rig({ profile: { batchMaxAgeMs: 150, batchMaxEvents: 100 } });
   try {
     r.shipper.start();
-    await waitFor(() => r.fake.requests.length > 0, 2000, 'the cursor read');
+    await waitFor(() => r.fake.requests.length > 0 && r.shipper.status().state === 'idle', 2000, 'the cursor read, then idle');
     const t0 = Date.now();
     r.append(1, 3);
     await new Promise((res) => setTimeout(res, 60));
@@ -88,7 +88,7 @@ test('a critical event ships at once under shipCriticalAtOnce, and waits under a
   const r = await rig({ profile: { batchMaxAgeMs: 60_000, batchMaxEvents: 100 } });
   try {
     r.shipper.start();
-    await waitFor(() => r.fake.requests.length > 0, 2000, 'the cursor read');
+    await waitFor(() => r.fake.requests.length > 0 && r.shipper.status().state === 'idle', 2000, 'the cursor read, then idle');
     r.append(1, 3);
     await new Promise((res) => setTimeout(res, 80));
     assert.equal(r.fake.posts().length, 0, 'ordinary events wait for the batch');
@@ -101,7 +101,7 @@ test('a critical event ships at once under shipCriticalAtOnce, and waits under a
   const low = await rig({ profile: { realtime: false, uploadIntervalMs: 60_000, shipCriticalAtOnce: false } });
   try {
     low.shipper.start();
-    await waitFor(() => low.fake.requests.length > 0, 2000, 'the cursor read');
+    await waitFor(() => low.fake.requests.length > 0 && low.shipper.status().state === 'idle', 2000, 'the cursor read, then idle');
     low.append(1, 3, true);
     await new Promise((res) => setTimeout(res, 120));
     assert.equal(low.fake.posts().length, 0, 'a periodic profile without shipCriticalAtOnce waits for the upload');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { isSeclogError, type SeclogError } from '@seclog/core';
+import { LEASE_DEFAULTS } from '../src/cluster/lease-keeper.js';
 import { CONFIG_DEFAULTS } from '../src/config/defaults.js';
 import { type LoadConfigOptions, loadConfig } from '../src/config/load.js';
 import { COLLECTOR_DEFAULTS } from '../src/index.js';
@@ -124,6 +125,22 @@ test('a body limit below the batch limit is refused, not clamped', () => {
   assert.deepEqual(
     errorsOf(err).map((e) => [e.key, e.rule]),
     [['http.bodyLimitBytes', 'atLeastMaxBatchBytes']],
+  );
+});
+
+test('cluster: the lease timings default to LEASE_DEFAULTS, come from the file or SECLOG_CLUSTER_*, and a slow renewal is refused', () => {
+  assert.deepEqual(load().cluster, LEASE_DEFAULTS);
+  const c = load({ file: yaml('cluster:\n  ttlMs: 10000\n  renewMs: 2000\n'), env: { SECLOG_CLUSTER_TRY_MS: '250' } });
+  assert.deepEqual(c.cluster, { ...LEASE_DEFAULTS, ttlMs: 10_000, renewMs: 2000, tryMs: 250 });
+  const err = rejects({ env: { SECLOG_CLUSTER_TTL_MS: '3000', SECLOG_CLUSTER_RENEW_MS: '2000' } }, 'CONFIG_INVALID');
+  assert.deepEqual(
+    errorsOf(err).map((e) => [e.key, e.rule]),
+    [['cluster.renewMs', 'atMostHalfTtl']],
+  );
+  assert.match(err.message, /cluster\.renewMs.*half of cluster\.ttlMs \(1500\)/);
+  assert.deepEqual(
+    errorsOf(rejects({ flags: { cluster: { ttlMs: 400, renewMs: 100 } } }, 'CONFIG_INVALID')).map((e) => e.key),
+    ['cluster.ttlMs'],
   );
 });
 

@@ -12,9 +12,13 @@ import { fileURLToPath } from 'node:url';
 import type { Hash } from '@seclog/core';
 import { createMerkleTree } from '@seclog/core';
 import { describeNodeStoreConformance } from '../../core/test/merkle-node-store-conformance.js';
+import { storedLeafHash } from '../src/integrate/leaf-hash.js';
+import { policyOf } from '../src/retention/policy.js';
+import { runRetention } from '../src/retention/retention-run.js';
 import { PgBridge, preparePgWorker } from '../src/store/pg/pg-bridge.js';
 import { PG_MIGRATIONS } from '../src/store/pg/pg-schema.js';
 import { openPgStore, type PgStore } from '../src/store/pg/pg-store.js';
+import type { BatchWrite } from '../src/store/types.js';
 import type { StoreFixture } from './store-conformance.js';
 import { describeStoreConformance, StreamWriter } from './store-conformance.js';
 import { REQUIRE_ALL } from './support/peers.js';
@@ -364,6 +368,86 @@ describe('PostgreSQL events partitioned by month of receipt', { skip: PG_BIN ? f
         'reads by position see every partition',
       );
     } finally {
+      store.close();
+      db.drop();
+    }
+  });
+
+  test('retention rewrites a month whose events expired as a new partition; a mostly-kept month is pruned row by row', async () => {
+    const db = newDatabase();
+    const store = openPgStore(db.url);
+    const bridge = PgBridge.open(db.url);
+    try {
+      const FEB = Date.UTC(2025, 1, 10) * 1000;
+      const MAR = Date.UTC(2025, 2, 10) * 1000;
+      bridge.query('SELECT seclog_ensure_event_partitions($1, $2)', [FEB, MAR]);
+      const w = new StreamWriter();
+      const at = (b: BatchWrite, us: number): BatchWrite => ({
+        ...b,
+        records: b.records.map((r, i) => ({ ...r, receivedUs: us + i * 1000 })),
+      });
+      // February: 8 expiring events among 12 of a group kept ten years. March: 40 expiring, a stream_start and 4 kept.
+      store.commitBatches([at(w.batch('dev-b', 's', 8), FEB), at(w.batch('dev-b', 's', 12, { name: 'sys_fault' }), FEB + 1e9)]);
+      store.commitBatches([at(w.batch('dev-a', 's', 1, { name: 'stream_start' }), MAR)]);
+      store.commitBatches([at(w.batch('dev-a', 's', 40), MAR + 1e9), at(w.batch('dev-a', 's', 4, { name: 'sys_fault' }), MAR + 2e9)]);
+      store.commitBatches([w.batch('dev-a', 's', 10)]);
+      const total = store.eventCount();
+      assert.equal(total, 75);
+      store.putCheckpoint({ treeSize: total, root: new Uint8Array(32) as Hash, note: 'test', createdUs: Date.now() * 1000 });
+      const before = store.readEvents(0, total);
+      const expiring = (e: { receivedUs: number; canonical: string }) =>
+        e.receivedUs < MAR + 3e9 && /"name":"(authn_login_fail|config_change)"/.test(e.canonical);
+      const want = before.filter(expiring).map((e) => e.pos);
+      assert.equal(want.length, 48);
+      const oid = () => bridge.query<{ oid: number }>("SELECT 'events_y2025m03'::regclass::oid AS oid").rows[0]?.oid;
+      const indexes = () =>
+        bridge
+          .query<{ n: string }>("SELECT indexname AS n FROM pg_indexes WHERE tablename = 'events_y2025m03' ORDER BY 1")
+          .rows.map((r) => r.n);
+      const [marchOid, marchIndexes, febOid] = [
+        oid(),
+        indexes(),
+        bridge.query("SELECT 'events_y2025m02'::regclass::oid AS oid").rows[0]?.oid,
+      ];
+      assert.equal(marchIndexes.length, 5);
+
+      const policy = policyOf({ defaultDays: 3650, groups: { authentication: 30, configuration: 30 }, maxPayloadBytes: 0 });
+      const nowUs = Date.now() * 1000;
+      const r = await runRetention(store, policy, { trigger: 'manual', nowUs });
+      assert.deepEqual(r.months, { count: 1, pruned: 40 });
+      assert.equal(r.deleted, 48);
+      assert.deepEqual(r.groups, { authentication: 24, configuration: 24 });
+      assert.notEqual(oid(), marchOid, 'March is a new table');
+      assert.deepEqual(indexes(), marchIndexes, 'with the indexes it had, under their names');
+      assert.equal(bridge.query("SELECT 'events_y2025m02'::regclass::oid AS oid").rows[0]?.oid, febOid, 'February was pruned in place');
+
+      const after = store.readEvents(0, total);
+      assert.deepEqual(
+        after.map((e) => [e.pos, e.device, e.seq, e.receivedUs, Buffer.from(storedLeafHash(e)).toString('hex')]),
+        before.map((e) => [e.pos, e.device, e.seq, e.receivedUs, Buffer.from(storedLeafHash(e)).toString('hex')]),
+        'every slot and leaf as before',
+      );
+      assert.deepEqual(
+        after.filter((e) => e.canonical === '').map((e) => e.pos),
+        want,
+      );
+      for (const e of after) if (!want.includes(e.pos)) assert.equal(e.canonical, before[e.pos]?.canonical);
+      for (const p of want) assert.equal(store.retention().prunedAt(p), nowUs);
+      assert.deepEqual(
+        store
+          .queryEvents({ device: 'dev-a', name: 'sys_fault', limit: 50 })
+          .events.map((e) => e.pos)
+          .sort((a, b) => a - b),
+        before.filter((e) => e.device === 'dev-a' && e.canonical.includes('"sys_fault"')).map((e) => e.pos),
+        'queries read the rewritten month',
+      );
+      // The month takes new rows as before, and a second run finds nothing more.
+      store.commitBatches([at(w.batch('dev-c', 's', 2, { name: 'sys_fault' }), MAR + 5e9)]);
+      assert.equal(store.readEvents(total, total + 2).length, 2);
+      const again = await runRetention(store, policy, { trigger: 'manual', nowUs: nowUs + 1 });
+      assert.deepEqual([again.deleted, again.months.count], [0, 0]);
+    } finally {
+      bridge.close();
       store.close();
       db.drop();
     }

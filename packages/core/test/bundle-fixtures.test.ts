@@ -271,7 +271,7 @@ export function exportLines(log: TestLog, o: ExportOptions): string[] {
 export const joinLines = (lines: readonly string[]): string => lines.map((l) => `${l}\n`).join('');
 
 // The checks of the log builder itself run only when this file is the test file, not in every importer.
-if (process.argv[1]?.endsWith('bundle-fixtures.test.ts') ?? false) {
+if (/bundle-fixtures\.test\.(ts|mjs)$/.test(process.argv[1] ?? '')) {
   test('the log builder writes valid chained records of several sources, with one logged gap', () => {
     const log = buildLog(1, 3, 120);
     for (const e of log.entries) assert.deepEqual(validateEvent(e.record, { chained: true }), [], `leaf ${e.leafIndex}`);

@@ -200,7 +200,7 @@ export function badSealTag(lines: readonly string[], k: number): Tampered {
   return { text: join(out), want: { kind: 'bad_seal', line: k + 2 }, label: `seal tag on line ${k + 2}` };
 }
 
-if (process.argv[1]?.endsWith('bundle-tampers.test.ts') ?? false) {
+if (/bundle-tampers\.test\.(ts|mjs)$/.test(process.argv[1] ?? '')) {
   test('the tamperers change what they say and nothing else', () => {
     const lines = ['{"format":"seclog-bundle"}', 'a', 'b', 'c', '{"proof":{}}', '{"trailer":{}}'];
     assert.equal(eventCount(lines), 3);

@@ -85,6 +85,15 @@ describe('intact bundles verify', () => {
     assert.ok(r.ok && r.sealed !== undefined && r.sealed.tagsChecked === 0, JSON.stringify(r));
     assert.deepEqual(r.sealed.uncheckedDevices, ['cam-17', 'cam-18', 'cam-19']);
   });
+
+  test('a leaf range reaching past the tree owes only the leaves the tree holds; one missing inside it is still deleted', () => {
+    const past = exportLines(LOG, { size: 300, filter: { leaves: [250, 900] } });
+    const r = verifyBundle(joinLines(past), OPTS);
+    assert.ok(r.ok && r.events === 50, JSON.stringify(r));
+    const t = deleteLine(past, 49);
+    assert.ok(t !== null);
+    assert.deepEqual(located(verifyBundle(t.text, OPTS)), t.want, t.label);
+  });
 });
 
 const RANGE = exportLines(LOG, { size: SIZE, filter: { leaves: [20, 260] } });

@@ -255,7 +255,7 @@ export const SOAK = process.env.SECLOG_SOAK === '1';
 export const runs = (n: number): number => (SOAK ? n * 25 : n);
 
 // The checks of the builder run only when this file is the test file itself, not in every file that imports the builder.
-const isEntry = process.argv[1]?.endsWith('chain-fixtures.test.ts') ?? false;
+const isEntry = /chain-fixtures\.test\.(ts|mjs)$/.test(process.argv[1] ?? '');
 
 if (isEntry) {
   test('the builder writes valid, chained, sealed records', () => {

@@ -10,7 +10,7 @@
  * A leader also polls the store's event count: the other nodes' commits
  * reach it only through the database, not through its own group committer.
  *
- * Timings (defaults): TTL 3 s, renewed every second, a follower tries every
+ * Timings (the `cluster` settings; defaults): TTL 3 s, renewed every second, a follower tries every
  * 500 ms. A leader that is killed is replaced within TTL + one try; one that
  * stalls past its TTL is replaced too, and its next tree write fails the
  * fence, after which it follows.

@@ -7,6 +7,7 @@
  * assumed), the broker's `mqtt.url` and credentials, and `log.origin` (chosen at random on first run and then read
  * back from the log key in the data directory, see keys/log-key.ts).
  */
+import { LEASE_DEFAULTS } from '../cluster/lease-keeper.js';
 import { COLLECTOR_DEFAULTS } from '../defaults.js';
 import { DEVICES_DEFAULTS, RETENTION_DEFAULTS, STORAGE_DEFAULTS } from '../retention/config-defaults.js';
 import { REVIEWS_DEFAULTS } from '../review/config-defaults.js';
@@ -112,6 +113,8 @@ export const CONFIG_DEFAULTS = deepFreeze({
   storage: STORAGE_DEFAULTS,
   devices: DEVICES_DEFAULTS,
   reviews: REVIEWS_DEFAULTS,
+  // Failover in 3–4 s on a database a few milliseconds away (docs/scaling.md).
+  cluster: { ...LEASE_DEFAULTS },
   logLevel: 'info' as LogLevel,
 }) satisfies Omit<CollectorConfig, 'log'> & { log: Omit<CollectorConfig['log'], 'origin'> };
 

@@ -43,6 +43,20 @@ export function crossKeyIssues(config: Tree, sources: SourceMap): ConfigIssue[] 
       ),
     );
   }
+  // A holder that renews less than twice per TTL loses its lease to one late timer or slow round trip.
+  const cluster = obj(config.cluster);
+  if (typeof cluster?.renewMs === 'number' && typeof cluster.ttlMs === 'number' && cluster.renewMs * 2 > cluster.ttlMs) {
+    out.push(
+      issue(
+        'CONFIG_INVALID',
+        'cluster.renewMs',
+        'atMostHalfTtl',
+        cluster.renewMs,
+        `must be ≤ half of cluster.ttlMs (${cluster.ttlMs / 2})`,
+        sources,
+      ),
+    );
+  }
   out.push(...storageLevelIssues(config, sources));
   return out;
 }

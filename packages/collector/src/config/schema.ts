@@ -283,6 +283,21 @@ export const NotifySchema = Type.Object(
   closed,
 );
 
+const ms = (minimum: number, description: string) => Type.Integer({ minimum, maximum: 600_000, description });
+
+export const ClusterSchema = Type.Object(
+  {
+    ttlMs: ms(500, 'How long the integrator lease lasts without a renewal: a dead holder is replaced about this long after it died'),
+    renewMs: ms(100, 'How often the holder renews the lease; at most half of cluster.ttlMs'),
+    tryMs: ms(50, 'How often a follower tries to take the lease'),
+    pollMs: ms(20, 'How often the holder looks for records other collectors committed'),
+  },
+  {
+    ...closed,
+    description: 'Several collectors on one PostgreSQL database (db): the integrator lease (docs/scaling.md); unused with SQLite',
+  },
+);
+
 export const CollectorConfigSchema = Type.Object(
   {
     dataDir: filePath('Directory for the database and keys; created with mode 0700 on first run'),
@@ -304,6 +319,7 @@ export const CollectorConfigSchema = Type.Object(
     storage: StorageSchema,
     devices: DevicesSchema,
     reviews: ReviewsSchema,
+    cluster: ClusterSchema,
     logLevel: Type.Enum([...LOG_LEVELS], { description: 'Level of the collector’s own log' }),
   },
   closed,

@@ -4,7 +4,8 @@
  * collector's receive time, not the record's own time: a device clock can be
  * wrong by years, the collector's cannot be set by a device.
  */
-import { getCatalogueEntry } from '@seclog/core';
+import { catalogueEntries, getCatalogueEntry } from '@seclog/core';
+import type { PartitionPruneSelection } from '../store/retention-types.js';
 import type { RetentionGroup } from './config-schema.js';
 import { RETENTION_GROUPS } from './config-schema.js';
 
@@ -44,6 +45,17 @@ export function shortestDays(policy: RetentionPolicy): number {
     if (d !== undefined && d < min) min = d;
   }
   return min;
+}
+
+/** The event names whose retention, at `nowUs`, ends at or after `untilUs`: every such event received before `untilUs` has expired. */
+export function expiredNames(policy: RetentionPolicy, nowUs: number, untilUs: number): PartitionPruneSelection {
+  const catalogue = catalogueEntries().map((e) => e.name);
+  const expired = (days: number) => nowUs - days * DAY_US >= untilUs;
+  return {
+    names: catalogue.filter((n) => !ALWAYS_KEPT.has(n) && expired(daysFor(policy, n))),
+    catalogue,
+    unknownExpired: expired(policy.defaultDays),
+  };
 }
 
 /** One line for people and for the run's record: `default 365d; system 90d, …; cap none`. */

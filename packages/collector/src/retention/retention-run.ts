@@ -18,7 +18,7 @@
 import { formatEventTime, uuidv7 } from '@seclog/core';
 import type { OwnEvent } from '../ingest/own-stream.js';
 import type { RetentionRunRow, RetentionScanRow, Store } from '../store/types.js';
-import { ALWAYS_KEPT, DAY_US, daysFor, describePolicy, groupOf, type RetentionPolicy, shortestDays } from './policy.js';
+import { ALWAYS_KEPT, DAY_US, daysFor, describePolicy, expiredNames, groupOf, type RetentionPolicy, shortestDays } from './policy.js';
 
 export const META_FLOOR = 'retention.floor';
 export const META_COUNTED_TO = 'retention.payloadCountedTo';
@@ -47,6 +47,8 @@ export interface RetentionRunResult extends RetentionRunRow {
   readonly overCap: number;
   /** Stored record bytes after the run (of the events below the newest position at its start). */
   readonly payloadBytes: number;
+  /** PostgreSQL: month partitions rewritten whole, and the events of `deleted` pruned that way. */
+  readonly months: { readonly count: number; readonly pruned: number };
 }
 
 const rfc3339 = (us: number): string => formatEventTime({ ms: Math.floor(us / 1000), us: Math.floor(us % 1000) });
@@ -83,31 +85,57 @@ export async function runRetention(store: Store, policy: RetentionPolicy, opts: 
   const payloadBefore = payloadBytes(store, end);
   const youngest = startedUs - shortestDays(policy) * DAY_US;
 
+  // PostgreSQL: a month whose events have (nearly) all expired is rewritten whole first (pg-partition-retention.ts);
+  // the walk below then meets its rows already pruned. A dry run leaves the months to the walk, which counts the same rows.
+  const groups: Record<string, number> = {};
+  const months = { count: 0, pruned: 0, bytes: 0 };
+  if (!dryRun && retention.partitions !== undefined && limit > 0) {
+    for (const m of await retention.partitions.months(youngest)) {
+      const sel = expiredNames(policy, startedUs, m.toUs);
+      if (sel.names.length === 0 && !sel.unknownExpired) continue;
+      const done = await retention.partitions.rewrite(m.name, sel, limit, startedUs);
+      if (done === null) continue;
+      months.count++;
+      months.pruned += done.pruned;
+      months.bytes += done.bytes;
+      for (const [name, n] of Object.entries(done.byName)) {
+        const g = groupOf(name) ?? 'other';
+        groups[g] = (groups[g] ?? 0) + n;
+      }
+    }
+  }
+
   const chosen: RetentionScanRow[] = [];
   const chosenSet = new Set<number>();
   let chosenBytes = 0;
   // Age: past their group's days.
   let firstLive: RetentionScanRow | undefined;
+  // Where the walk stopped without meeting a live row: the floor may not pass it.
+  let stoppedAt: number | undefined;
   for (let p = floor; p < limit; p += CHUNK) {
     const rows = retention.scan(p, Math.min(limit, p + CHUNK));
     let anyOld = false;
     for (const r of rows) {
-      if (r.bytes === 0 || ALWAYS_KEPT.has(r.name)) continue;
+      // Old rows already pruned (a whole-month rewrite, an earlier cap) do not end the walk: live ones may follow.
       if (r.receivedUs < youngest) anyOld = true;
+      if (r.bytes === 0 || ALWAYS_KEPT.has(r.name)) continue;
       if (r.receivedUs < startedUs - daysFor(policy, r.name) * DAY_US) {
         chosen.push(r);
         chosenSet.add(r.pos);
         chosenBytes += r.bytes;
       } else firstLive ??= r;
     }
-    if (!anyOld) break;
+    if (!anyOld) {
+      stoppedAt = p;
+      break;
+    }
     // Each chunk is one synchronous read; a server yields between them (SQLite runs on the event loop).
     await opts.pause?.();
   }
   // Size cap: the oldest of the rest, by position, until the stored bytes fit.
   let overCap = 0;
-  if (policy.maxPayloadBytes > 0 && payloadBefore - chosenBytes > policy.maxPayloadBytes) {
-    let excess = payloadBefore - chosenBytes - policy.maxPayloadBytes;
+  if (policy.maxPayloadBytes > 0 && payloadBefore - months.bytes - chosenBytes > policy.maxPayloadBytes) {
+    let excess = payloadBefore - months.bytes - chosenBytes - policy.maxPayloadBytes;
     firstLive = undefined;
     outer: for (let p = floor; p < limit; p += CHUNK) {
       for (const r of retention.scan(p, Math.min(limit, p + CHUNK))) {
@@ -127,16 +155,15 @@ export async function runRetention(store: Store, policy: RetentionPolicy, opts: 
   }
   chosen.sort((a, b) => a.pos - b.pos);
 
-  const groups: Record<string, number> = {};
   for (const r of chosen) {
     const g = groupOf(r.name) ?? 'other';
     groups[g] = (groups[g] ?? 0) + 1;
   }
-  let deleted = chosen.length;
-  let bytes = chosenBytes;
+  let deleted = months.pruned + chosen.length;
+  let bytes = months.bytes + chosenBytes;
   if (!dryRun && chosen.length > 0) {
-    deleted = 0;
-    bytes = 0;
+    deleted = months.pruned;
+    bytes = months.bytes;
     for (let i = 0; i < chosen.length; i += PRUNE_BATCH) {
       const done = retention.prune(
         chosen.slice(i, i + PRUNE_BATCH).map((r) => r.pos),
@@ -149,7 +176,7 @@ export async function runRetention(store: Store, policy: RetentionPolicy, opts: 
   }
   // The oldest event still holding its payload: the first live one the walk met, else the first after the checkpoint.
   const oldestKeptUs = firstLive?.receivedUs ?? (limit < end ? (store.getEvent(limit)?.receivedUs ?? null) : null);
-  const newFloor = firstLive?.pos ?? limit;
+  const newFloor = firstLive?.pos ?? stoppedAt ?? limit;
   const payloadAfter = payloadBefore - bytes;
   const finishedUs = Math.max(startedUs, Date.now() * 1000);
   const run: RetentionRunRow = {
@@ -183,10 +210,16 @@ export async function runRetention(store: Store, policy: RetentionPolicy, opts: 
             ...(oldestKeptUs === null ? {} : { oldest_kept: rfc3339(oldestKeptUs) }),
             policy: run.policy.slice(0, 1024),
           },
-          message: `retention (${run.trigger}) pruned ${deleted} events (${bytes} bytes)${overCap > 0 ? `, ${overCap} of them over the size cap` : ''}; leaves, checkpoints and stream heads kept`,
+          message: `retention (${run.trigger}) pruned ${deleted} events (${bytes} bytes)${overCap > 0 ? `, ${overCap} of them over the size cap` : ''}${months.count > 0 ? `, ${months.pruned} of them by rewriting ${months.count} whole month${months.count > 1 ? 's' : ''}` : ''}; leaves, checkpoints and stream heads kept`,
         },
       },
     ]);
   }
-  return { ...run, groups, overCap, payloadBytes: dryRun ? payloadBefore - chosenBytes : payloadAfter };
+  return {
+    ...run,
+    groups,
+    overCap,
+    payloadBytes: dryRun ? payloadBefore - chosenBytes : payloadAfter,
+    months: { count: months.count, pruned: months.pruned },
+  };
 }

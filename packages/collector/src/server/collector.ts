@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { registerClusterMetrics } from '../cluster/cluster-metrics.js';
-import { INTEGRATOR_LEASE, LEASE_DEFAULTS, LeaseKeeper, type LeaseTimings, nodeName } from '../cluster/lease-keeper.js';
+import { INTEGRATOR_LEASE, LeaseKeeper, type LeaseTimings, nodeName } from '../cluster/lease-keeper.js';
 import type { CollectorConfig } from '../config/schema.js';
 import { type Detection, openDetection } from '../detect/open-detection.js';
 import { buildApp } from '../http/app.js';
@@ -81,7 +81,7 @@ export interface OpenCollectorOptions {
   syslog?: boolean;
   /** Serve the built dashboard at `/` (http/dashboard-routes.ts); the CLI passes @seclog/web's assets. */
   dashboard?: DashboardRoutesOptions;
-  /** Integrator lease timings on PostgreSQL (cluster/lease-keeper.ts LEASE_DEFAULTS); tests shorten them. */
+  /** Integrator lease timings on PostgreSQL, over the configuration's `cluster` (tests shorten them). */
   cluster?: Partial<LeaseTimings>;
 }
 
@@ -89,10 +89,8 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
   const data = await openDataDir(config.dataDir, config.log.origin, { db: config.db });
   try {
     // On PostgreSQL several collectors may share the database: only the lease holder writes the tree.
-    const lease =
-      data.store instanceof PgStore
-        ? data.store.lease(INTEGRATOR_LEASE, nodeName(), options.cluster?.ttlMs ?? LEASE_DEFAULTS.ttlMs)
-        : undefined;
+    const timings: LeaseTimings = { ...config.cluster, ...options.cluster };
+    const lease = data.store instanceof PgStore ? data.store.lease(INTEGRATOR_LEASE, nodeName(), timings.ttlMs) : undefined;
     let keeper: LeaseKeeper | undefined;
     const integrator = new Integrator(data.store, {
       origin: data.key.origin,
@@ -142,7 +140,7 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
     if (lease !== undefined) {
       keeper = new LeaseKeeper({
         lease,
-        ...(options.cluster === undefined ? {} : { timings: options.cluster }),
+        timings,
         onLead: async () => {
           integrator.lead();
           await detection?.service.activate();

@@ -53,7 +53,41 @@ export interface RetentionRunRow {
   byGroup: string;
 }
 
+/** Which rows of a month have outlived their policy, by name (names are what the policy's groups are made of). */
+export interface PartitionPruneSelection {
+  /** Catalogue names whose retention ended before the month did (never the always-kept ones). */
+  readonly names: readonly string[];
+  /** Every catalogue name (a name outside it takes the default retention). */
+  readonly catalogue: readonly string[];
+  /** Whether the default retention ended before the month did. */
+  readonly unknownExpired: boolean;
+}
+
+export interface PrunedPartition {
+  /** Rows the month holds. */
+  readonly rows: number;
+  readonly pruned: number;
+  readonly bytes: number;
+  /** Pruned rows per event name. */
+  readonly byName: Readonly<Record<string, number>>;
+}
+
+/** Stores whose events are partitioned by month of receipt (PostgreSQL): retention can rewrite a whole month at once. */
+export interface PartitionRetention {
+  /** The month partitions received wholly before `beforeUs`, oldest first. */
+  months(beforeUs: number): Promise<{ name: string; fromUs: number; toUs: number }[]>;
+  /**
+   * Empties the payloads `sel` selects in the month `name` by copying it into a new partition
+   * and dropping the old one, in one transaction; pruning times are recorded as `prune` does.
+   * Null, changing nothing, when fewer than half its rows would go (pruning row by row is
+   * cheaper then) or a row lies at or past `limit` (not covered by a checkpoint yet).
+   */
+  rewrite(name: string, sel: PartitionPruneSelection, limit: number, atUs: number): Promise<PrunedPartition | null>;
+}
+
 export interface RetentionStore {
+  /** Whole-month rewrites, where the store partitions its events by month. */
+  readonly partitions?: PartitionRetention;
   /** The rows at positions [fromPos, toPos), in position order, without payload (pruned rows included, bytes 0). */
   scan(fromPos: number, toPos: number): RetentionScanRow[];
   /**

@@ -27,13 +27,19 @@ const SOURCE_ALIASES = {
   '@seclog/web': join(repo, 'packages/web/src/index.ts'),
 };
 
+/**
+ * The expression `import.meta.url`, not the same words inside a string (this
+ * file's plugin names them in one, and `npm test` bundles this file too).
+ */
+const IMPORT_META_URL = /(?<![\w'"`.])import\.meta\.url(?![\w'"`])/g;
+
 /** Replaces `import.meta.url` in every TypeScript source with that source's own file URL. */
 const keepModuleUrls: Plugin = {
   name: 'keep-module-urls',
   setup(build) {
     build.onLoad({ filter: /\.ts$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
-      return { contents: text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader: 'ts' };
+      return { contents: text.replace(IMPORT_META_URL, JSON.stringify(pathToFileURL(args.path).href)), loader: 'ts' };
     });
   },
 };

@@ -85,6 +85,17 @@ END
 $mig$;
 `;
 
+/** The partitions of `events` with their bound expressions (pg_get_expr), by name. */
+export const LIST_EVENT_PARTITIONS = `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound, greatest(c.reltuples, 0)::bigint AS rows
+   FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+  WHERE i.inhparent = 'events'::regclass ORDER BY c.relname`;
+
+/** A range partition's bounds in µs of receipt, from its bound expression; null for DEFAULT. */
+export function rangeBounds(bound: string): { fromUs: number; toUs: number } | null {
+  const m = /FROM \('?(-?\d+)'?\) TO \('?(-?\d+)'?\)/.exec(bound);
+  return m === null ? null : { fromUs: Number(m[1]), toUs: Number(m[2]) };
+}
+
 const MONTH_US = 31 * 24 * 3600 * 1_000_000;
 const RETRY_US = 3600 * 1_000_000;
 
@@ -114,15 +125,9 @@ export class EventPartitions {
 
   /** The partitions of `events`, oldest first, with their bounds (µs; null for DEFAULT) and estimated rows. */
   list(): { name: string; fromUs: number | null; toUs: number | null; rows: number }[] {
-    return this.#db
-      .query<{ name: string; bound: string; rows: number }>(
-        `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound, greatest(c.reltuples, 0)::bigint AS rows
-           FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-          WHERE i.inhparent = 'events'::regclass ORDER BY c.relname`,
-      )
-      .rows.map((r) => {
-        const m = /FROM \('?(-?\d+)'?\) TO \('?(-?\d+)'?\)/.exec(r.bound);
-        return { name: r.name, fromUs: m ? Number(m[1]) : null, toUs: m ? Number(m[2]) : null, rows: Number(r.rows) };
-      });
+    return this.#db.query<{ name: string; bound: string; rows: number }>(LIST_EVENT_PARTITIONS).rows.map((r) => {
+      const b = rangeBounds(r.bound);
+      return { name: r.name, fromUs: b?.fromUs ?? null, toUs: b?.toUs ?? null, rows: Number(r.rows) };
+    });
   }
 }

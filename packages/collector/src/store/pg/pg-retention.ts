@@ -4,9 +4,10 @@
  * The emptied rows leave dead tuples that (auto)vacuum makes reusable;
  * PostgreSQL's files shrink only with VACUUM FULL (docs/retention.md).
  */
-import type { RetentionRunRow, RetentionScanRow, RetentionStore } from '../retention-types.js';
+import type { PartitionRetention, RetentionRunRow, RetentionScanRow, RetentionStore } from '../retention-types.js';
 import { checkPositions } from '../sqlite-retention.js';
 import type { PgBridge } from './pg-bridge.js';
+import { PgPartitionRetention } from './pg-partition-retention.js';
 
 export const PG_RETENTION_SCHEMA = `
 CREATE TABLE retention_pruned (
@@ -34,9 +35,12 @@ const RUN_COLUMNS = `id, started_us AS "startedUs", finished_us AS "finishedUs",
 
 export class PgRetention implements RetentionStore {
   readonly #db: PgBridge;
+  readonly partitions: PartitionRetention | undefined;
 
-  constructor(db: PgBridge) {
+  /** `url`: the database's, for the whole-month rewrites' own connection (none without it). */
+  constructor(db: PgBridge, url?: string) {
     this.#db = db;
+    this.partitions = url === undefined ? undefined : new PgPartitionRetention(url);
   }
 
   scan(fromPos: number, toPos: number): RetentionScanRow[] {

@@ -72,7 +72,7 @@ export function openPgStore(url: string, opts: PgStoreOptions = {}): PgStore {
   try {
     const migrations = opts.migrations ?? PG_MIGRATIONS;
     runPgMigrations(db, migrations);
-    return new PgStore(db, migrations);
+    return new PgStore(db, migrations, url);
   } catch (err) {
     db.close();
     throw err;
@@ -93,8 +93,12 @@ export class PgStore implements Store {
   readonly #reviews: PgReviews;
   readonly #partitions: EventPartitions;
 
-  constructor(db: PgBridge, migrations: readonly PgMigration[]) {
+  readonly #url: string | undefined;
+
+  /** `url`: where a second connection reaches the same database (whole-month retention); none, no such rewrites. */
+  constructor(db: PgBridge, migrations: readonly PgMigration[], url?: string) {
     this.#db = db;
+    this.#url = url;
     this.#migrations = migrations;
     this.#tables = new PgTables(db);
     this.#log = new PgEventLog(db);
@@ -291,7 +295,7 @@ export class PgStore implements Store {
   }
 
   retention(): PgRetention {
-    this.#retention ??= new PgRetention(this.#db);
+    this.#retention ??= new PgRetention(this.#db, this.#url);
     return this.#retention;
   }
 

@@ -68,7 +68,7 @@ export interface OpenedHeader {
   readonly checkpoint: Checkpoint;
   readonly keyId: string;
   readonly match: FilterMatch;
-  /** The leaf range of a range-only filter: the bundle must hold all of it. */
+  /** The leaf range of a range-only filter, cut at the tree size: the bundle must hold all of it. */
   readonly range: readonly [number, number] | undefined;
 }
 
@@ -125,6 +125,7 @@ export function openHeader(line: string, opts: PreparedOptions): OpenedHeader | 
     checkpoint,
     keyId: formatKeyId(sig.keyId),
     match: compileFilter(filter),
-    range: isRangeOnly(filter) ? filter.leaves : undefined,
+    // A range reaching past the tree asks for every leaf from its start on; only the leaves the tree holds can be owed.
+    range: filter.leaves !== undefined && isRangeOnly(filter) ? [filter.leaves[0], Math.min(filter.leaves[1], checkpoint.size)] : undefined,
   };
 }
