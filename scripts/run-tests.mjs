@@ -62,7 +62,8 @@ const args = [
   '--conditions=seclog-source',
   ...(viaTsx ? ['--import', 'tsx'] : ['--enable-source-maps']),
   '--test',
-  `--test-concurrency=${process.env.SECLOG_TEST_CONCURRENCY ?? 2}`,
+  // Three on two cores: many long tests wait on child processes (docs/development.md, "How npm test runs").
+  `--test-concurrency=${process.env.SECLOG_TEST_CONCURRENCY ?? 3}`,
   ...(measured === undefined
     ? []
     : [
@@ -91,9 +92,9 @@ child.on('exit', (code, signal) => {
  * The order files start in, from a list longest first: each long file is
  * followed by short ones that add up to about as long, so one worker runs the
  * long file while the other works through the short ones. The longest files
- * are end-to-end tests with several processes each; started side by side, two
- * of them slowed each other down by half (measured: 852 s of test time
- * alphabetically, 1,046 s longest-first).
+ * are end-to-end tests with several processes each: started side by side they
+ * slow each other down (one run longest-first, with other work on the machine:
+ * 1,046 s of test time, against 852 s alphabetically and 848 s in this order).
  */
 function pairLongWithShort(longestFirst) {
   const order = [];
