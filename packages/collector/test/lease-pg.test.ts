@@ -160,6 +160,8 @@ test('two collectors on one database: the follower ingests, the leader integrate
   });
   assert.equal(allAlerts(ta).filter((x) => x.ruleId === 't-brute-force').length, 0);
 
+  assert.deepEqual([a.notifier.dispatching, b.notifier.dispatching], [true, false], 'only the leader sends notifications');
+
   // A stops renewing (as if frozen): B takes over after the TTL and catches up.
   const stalled = performance.now();
   await a.cluster?.stop();
@@ -173,6 +175,7 @@ test('two collectors on one database: the follower ingests, the leader integrate
   await ingest(ta, gw, shapes.slice(10));
   await waitFor('A to step down', () => (a.integrator.leading ? undefined : true));
   assert.equal(a.cluster?.role, 'follower');
+  assert.deepEqual([a.notifier.dispatching, b.notifier.dispatching], [false, true], 'the notifications moved with the lease');
   await waitFor('B to integrate everything', () => (b.integrator.size === b.data.store.eventCount() ? true : undefined));
 
   // The tree B extends is the one A's checkpoint signed.

@@ -292,6 +292,35 @@ test('close() aborts a delivery in flight and makes its row due at once for the 
   }
 });
 
+test('pause() (a lost integrator lease) claims nothing more, lets the delivery in flight finish, and start() resumes', async () => {
+  const t = tempStore();
+  let release: (r: SendResult) => void = () => undefined;
+  const slow = new MemoryChannel('a', (d) =>
+    d.notice.alertId === 'alr-0001' ? new Promise<SendResult>((r) => (release = r)) : { kind: 'delivered' },
+  );
+  const n = new Notifier({ store: t.store, config: notifyConfig(), channels: [slow] });
+  try {
+    n.start();
+    assert.equal(n.dispatching, true);
+    n.enqueue(notice(1));
+    await waitFor(() => n.inFlight === 1, 'the first delivery in flight');
+    n.pause();
+    assert.equal(n.dispatching, false);
+    n.enqueue(notice(2));
+    release({ kind: 'delivered' });
+    await waitFor(() => t.store.getOutboxRow('alr-0001', 'a')?.state === 'delivered', 'the delivery in flight settled');
+    await sleep(150);
+    assert.equal(t.store.getOutboxRow('alr-0002', 'a')?.state, 'pending', 'nothing claimed while paused');
+    assert.equal(slow.deliveries.length, 1);
+    n.start();
+    await waitFor(() => t.store.getOutboxRow('alr-0002', 'a')?.state === 'delivered', 'delivery after start');
+    assert.equal(slow.deliveries.length, 2);
+  } finally {
+    await n.close();
+    t.dispose();
+  }
+});
+
 test('a channel that hangs until its timeout does not hold up the others', async () => {
   const t = tempStore();
   const slow = new MemoryChannel('slow', (_d, signal) => hang(signal));

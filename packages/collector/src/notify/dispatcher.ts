@@ -62,7 +62,21 @@ export class Dispatcher {
     this.wake();
   }
 
-  /** Look at the outbox now (a row was added or settled). No-op before start and after close. */
+  /**
+   * Stops claiming rows until the next start(); deliveries in flight finish and are settled as usual
+   * (a collector that lost the integrator lease: the new holder's dispatcher takes the rest).
+   */
+  pause(): void {
+    this.#started = false;
+    clearTimeout(this.#timer);
+  }
+
+  /** Claiming rows (started and not paused or closed). */
+  get running(): boolean {
+    return this.#started && !this.#closing.signal.aborted;
+  }
+
+  /** Look at the outbox now (a row was added or settled). No-op before start, while paused and after close. */
   wake(): void {
     if (!this.#started || this.#closing.signal.aborted) return;
     clearTimeout(this.#timer);

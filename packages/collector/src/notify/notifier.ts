@@ -100,6 +100,16 @@ export class Notifier {
     void this.#dead.report();
   }
 
+  /** Stops claiming rows until start() again; deliveries in flight finish (see Dispatcher.pause). */
+  pause(): void {
+    this.#dispatcher.pause();
+  }
+
+  /** Claiming and sending rows of the outbox now. */
+  get dispatching(): boolean {
+    return this.#dispatcher.running;
+  }
+
   /** Deliveries in progress. */
   get inFlight(): number {
     return this.#dispatcher.inFlight;

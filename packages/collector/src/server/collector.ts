@@ -129,12 +129,9 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
       observer: metrics.notifyObserver,
       log: { warn: (obj, msg) => appLog?.warn(obj, msg), error: (obj, msg) => appLog?.error(obj, msg) },
     });
-    // Started by the first node to lead; it keeps sending after a step-down (claims are row-locked, docs/scaling.md).
-    let notifying = false;
+    // Only the lease holder claims notifications; a node that steps down finishes what it claimed (docs/scaling.md).
     const startNotifier = () => {
-      if (notifying) return;
-      notifying = true;
-      notifier.start();
+      if (!notifier.dispatching) notifier.start();
     };
     let detection: Detection | undefined;
     if (lease !== undefined) {
@@ -150,6 +147,7 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
         onFollow: () => {
           integrator.follow();
           detection?.service.standBy();
+          notifier.pause();
           appLog?.warn({ holder: lease.holder }, 'cluster: this collector lost the integrator lease and follows');
         },
         onPoll: () => {
