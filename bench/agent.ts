@@ -9,13 +9,16 @@
  * under the high profile (a seal every 1,000 records or minute) and runs:
  *
  *   floor      4 KiB pwrite + fdatasync, in place in a preallocated temp file
- *              beside the rings: synchronously, and through the libuv pool as
- *              the ring's group commit calls it. No critical event can be
- *              faster than the second.
+ *              beside the rings: synchronously, as the ring runs a critical
+ *              event's fsync on a fast disk, and through the libuv pool, as
+ *              it runs the others (ring/inline-sync.ts). No critical event
+ *              can be faster than the first.
  *   critical   authn_login_fail (authentication is critical: the promise
  *              resolves after the fsync that covers the record), awaited one
  *              at a time, then by 8 concurrent callers (group commit: one
- *              fsync serves everyone waiting)
+ *              fsync serves everyone waiting); how many of the fsyncs ran
+ *              inline, and how many of those were slower than the policy's
+ *              2 ms
  *   cost       session_start (not critical: in the ring at once, fsynced
  *              within 100 ms) in a closed loop, each call awaited; the clock
  *              stops when the last record is durable. Then pino writing the
@@ -41,7 +44,9 @@
  *
  * Environment: SECLOG_BENCH_SECONDS (4: the cost loop's budget),
  * SECLOG_BENCH_DRAIN_EVENTS (50000), SECLOG_BENCH_CRITICAL (400: sequential
- * calls; 8 callers make as many each, halved), SECLOG_BENCH_PROFILE=1 (the
+ * calls; 8 callers make as many each, halved), SECLOG_BENCH_INLINE_SYNC_MS
+ * (the ring's inlineSyncMaxMs; 0: every fsync in the thread pool, as before
+ * critical fsyncs ran inline), SECLOG_BENCH_PROFILE=1 (the
  * device runs from the sources under --cpu-prof; prints where its time went
  * during the cost loop).
  */
@@ -77,6 +82,8 @@ const CRITICAL = Number(env.SECLOG_BENCH_CRITICAL ?? 400);
 const CONCURRENT_CALLERS = 8;
 const FSYNC_SAMPLES = 400;
 const PROFILE = env.SECLOG_BENCH_PROFILE === '1';
+/** The ring's inlineSyncMaxMs (default: the ring's, 2 ms); 0 runs every fsync in the thread pool, as before inline syncs. */
+const INLINE_SYNC_MAX_MS = env.SECLOG_BENCH_INLINE_SYNC_MS === undefined ? undefined : Number(env.SECLOG_BENCH_INLINE_SYNC_MS);
 const MiB = 1024 * 1024;
 /** Room for the cost loop's records (~0.6 KiB each) without overwriting: an overflowing ring would add drop accounting. */
 const COST_RING_BYTES = 192 * MiB;
@@ -132,6 +139,9 @@ interface DeviceResults {
   critical: {
     sequential: Latency;
     seqFsyncsPerCall: number;
+    /** Of the sequential calls' fsyncs: how many ran on the event-loop thread, and how many of those took over inlineSyncMaxMs. */
+    seqInline: number;
+    seqSlowInline: number;
     concurrent: Latency;
     concFsyncsPerCall: number;
     concRate: number;
@@ -231,17 +241,23 @@ async function fdatasyncFloor(dir: string): Promise<{ sync: Latency; pool: Laten
 /** Critical events awaited one at a time, then by CONCURRENT_CALLERS loops; fsyncs per call from the ring's count. */
 async function criticalLatency(log: SecurityLogger): Promise<DeviceResults['critical']> {
   const fsyncs = () => log.status().ring?.fsyncs ?? 0;
+  const inline = () => log.status().ring?.inlineFsyncs ?? 0;
+  const slowInline = () => log.status().ring?.slowInlineFsyncs ?? 0;
   const call = (): Promise<Receipt> => log.event('authn_login_fail', LOGIN_FAIL);
   for (let i = 0; i < 20; i++) await call();
 
   const seq: number[] = [];
   let f0 = fsyncs();
+  const i0 = inline();
+  const s0 = slowInline();
   for (let i = 0; i < CRITICAL; i++) {
     const t0 = performance.now();
     await call();
     seq.push(performance.now() - t0);
   }
   const seqFsyncsPerCall = (fsyncs() - f0) / CRITICAL;
+  const seqInline = inline() - i0;
+  const seqSlowInline = slowInline() - s0;
 
   const conc: number[] = [];
   const perCaller = Math.ceil(CRITICAL / 2);
@@ -260,6 +276,8 @@ async function criticalLatency(log: SecurityLogger): Promise<DeviceResults['crit
   return {
     sequential: latency(seq),
     seqFsyncsPerCall,
+    seqInline,
+    seqSlowInline,
     concurrent: latency(conc),
     concFsyncsPerCall: (fsyncs() - f0) / conc.length,
     concRate: conc.length / concSeconds,
@@ -420,7 +438,11 @@ async function device(): Promise<void> {
     sealKey: generateSealKey().toString('hex'),
     profile: 'high',
     seal: sealPolicyFor('high', Date.now()),
-    store: { path: join(start.root, 'cost.ring'), capacity: COST_RING_BYTES },
+    store: {
+      path: join(start.root, 'cost.ring'),
+      capacity: COST_RING_BYTES,
+      ...(INLINE_SYNC_MAX_MS === undefined ? {} : { inlineSyncMaxMs: INLINE_SYNC_MAX_MS }),
+    },
   });
   rss.start();
   await sleep(2000);
@@ -534,6 +556,8 @@ function figuresOf(r: DeviceResults, held: { seq: number; gaps: number }, load: 
     f('  p99 (target ≤ 2)', crit.sequential.p99, 'ms', 'lower'),
     f('  max', crit.sequential.max, 'ms', 'lower'),
     f('  fsyncs per call', crit.seqFsyncsPerCall, 'fsyncs', 'lower'),
+    f('  of those fsyncs, run on the event-loop thread (inline)', crit.seqInline, 'fsyncs', 'higher'),
+    f('  inline fsyncs slower than inlineSyncMaxMs (2 ms)', crit.seqSlowInline, 'fsyncs', 'lower'),
     f(`critical event durable, ${CONCURRENT_CALLERS} concurrent callers, p50`, crit.concurrent.p50, 'ms', 'lower'),
     f('  p99', crit.concurrent.p99, 'ms', 'lower'),
     f('  max', crit.concurrent.max, 'ms', 'lower'),

@@ -32,6 +32,8 @@ const cases: { name: string; change: Record<string, unknown>; code?: string; err
   { name: 'no store', change: { store: undefined }, errors: ['store required'] },
   { name: 'store without a path', change: { store: { capacity: 65536 } }, errors: ['store.path type'] },
   { name: 'a capacity too small', change: { store: { path: 'x', capacity: 100 } }, errors: ['store.capacity range'] },
+  { name: 'a negative inline sync bound', change: { store: { path: 'x', inlineSyncMaxMs: -1 } }, errors: ['store.inlineSyncMaxMs range'] },
+  { name: 'an inline sync bound as text', change: { store: { path: 'x', inlineSyncMaxMs: '2' } }, errors: ['store.inlineSyncMaxMs range'] },
   { name: 'a device id with a space', change: { device: 'cam 17' }, errors: ['device pattern'] },
   { name: 'no token', change: { token: '' }, errors: ['token type'] },
   { name: 'a seal key that is not k_0', change: { sealKey: 'abc' }, errors: ['sealKey pattern'] },

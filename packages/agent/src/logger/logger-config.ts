@@ -59,8 +59,12 @@ export type LoggerShipOptions = Pick<
 export type LoggerTimeOptions = { servers: readonly string[] } & Partial<TimeSettings>;
 
 export interface LoggerLocalOptions {
-  /** The ring file and its size in bytes (default: the profile's ringCapacityBytes). An existing ring keeps its size. */
-  store: { path: string; capacity?: number };
+  /**
+   * The ring file and its size in bytes (default: the profile's ringCapacityBytes). An existing ring keeps its size.
+   * `inlineSyncMaxMs` (default 2): critical events' fsyncs run on the event-loop thread while each takes at most
+   * this long, else in the thread pool for a while; 0 always uses the pool (docs/agent-ring.md "Where the fsync runs").
+   */
+  store: { path: string; capacity?: number; inlineSyncMaxMs?: number };
   time?: LoggerTimeOptions;
   /** Profile settings to override (not the seal epoch: that is fixed at enrolment). */
   overrides?: ProfileOverrides;
@@ -93,6 +97,7 @@ export interface ResolvedLoggerConfig {
   readonly profile: ProfileDefaults;
   readonly storePath: string;
   readonly capacityBytes: number;
+  readonly inlineSyncMaxMs: number | undefined;
   readonly fw: string | undefined;
   readonly model: string | undefined;
   readonly redaction: NonNullable<LoggerLocalOptions['redaction']>;
@@ -176,6 +181,10 @@ export function resolveLoggerConfig(c: LoggerConfig): ResolvedLoggerConfig {
     if (cap !== undefined && !(Number.isSafeInteger(cap) && cap >= MIN_CAPACITY && cap <= MAX_CAPACITY)) {
       add('store.capacity', 'range', `must be an integer number of bytes in ${MIN_CAPACITY}–${MAX_CAPACITY}`, cap);
     }
+    const inl = store.inlineSyncMaxMs;
+    if (inl !== undefined && !(typeof inl === 'number' && Number.isFinite(inl) && inl >= 0 && inl <= 1000)) {
+      add('store.inlineSyncMaxMs', 'range', 'must be a number of milliseconds from 0 (never inline) to 1000', inl);
+    }
   }
   for (const key of ['fw', 'model'] as const) {
     const v = c[key];
@@ -208,6 +217,7 @@ export function resolveLoggerConfig(c: LoggerConfig): ResolvedLoggerConfig {
     profile,
     storePath: c.store.path,
     capacityBytes: c.store.capacity ?? profile.ringCapacityBytes,
+    inlineSyncMaxMs: c.store.inlineSyncMaxMs,
     fw: c.fw,
     model: c.model,
     redaction: Object.freeze({ ...redaction }),

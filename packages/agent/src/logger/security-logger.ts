@@ -103,7 +103,7 @@ class SecurityLoggerBase {
     // Every part checks its options before the ring file is touched.
     const tracker = new TimeQualityTracker({ ...cfg.time, now: cfg.now });
     resolveShipperOptions(shipperOptions(cfg, NO_SOURCE));
-    const ring = RingStore.open({ path: cfg.storePath, capacityBytes: cfg.capacityBytes });
+    const ring = RingStore.open({ path: cfg.storePath, capacityBytes: cfg.capacityBytes, inlineSyncMaxMs: cfg.inlineSyncMaxMs });
     let logger: SecurityLoggerBase;
     try {
       const resumed = resumeStream(ring, cfg, cfg.now());

@@ -17,7 +17,8 @@ import { SeclogError } from '@seclog/core';
 export interface CommitTarget {
   /** Called on the main thread right before fdatasync: returns the seq the fsync will cover (everything appended so far). */
   beginSync(): number;
-  fsync(cb: (err: Error | null) => void): void;
+  /** `urgent`: someone awaits this fsync as soon as possible (a critical event); the target may run it inline. */
+  fsync(cb: (err: Error | null) => void, urgent: boolean): void;
   /** Called when the fsync that began with `seq` finished without error. */
   endSync(seq: number): void;
 }
@@ -175,6 +176,8 @@ export class GroupCommit {
       this.#notifyIdle();
       return;
     }
+    let urgent = false;
+    for (const w of this.#waiters) if (w.deadline === 0) urgent = true;
     this.#target.fsync((err) => {
       this.#running = false;
       if (err === null) {
@@ -191,7 +194,7 @@ export class GroupCommit {
         for (const w of this.#waiters) if (w.deadline < earliest) earliest = w.deadline;
         this.#schedule(earliest);
       } else this.#notifyIdle();
-    });
+    }, urgent);
   }
 
   /** Resolve the waiters now durable; with an error, reject those the failed fsync was to cover. */

@@ -3,9 +3,10 @@
  * as a circle: a frame that runs past the end continues at the start.
  *
  * Synchronous calls on a kept-open descriptor, far cheaper for a few
- * hundred bytes than a round trip through the libuv thread pool. Only
- * fdatasync runs asynchronously (group-commit.ts), so appends go on while a
- * batch is being made durable.
+ * hundred bytes than a round trip through the libuv thread pool. fdatasync
+ * runs in the pool (group-commit.ts), so appends go on while a batch is
+ * being made durable, except for urgent syncs on a fast disk, which run on
+ * this thread (inline-sync.ts).
  *
  * Appended frames are written behind: consecutive frames gather in one
  * buffer (WRITE_BEHIND_BYTES) and reach the file in one pwrite when it
@@ -188,6 +189,27 @@ export class RingFile {
       return;
     }
     fdatasync(this.fd, cb);
+  }
+
+  /**
+   * fdatasync on this thread; `cb` gets its error (or null) from a later
+   * macrotask, like syncAsync's, so callers see one contract and a loop of
+   * awaited syncs still lets timers and I/O run. Returns how long the
+   * fdatasync took, in ms.
+   */
+  syncInline(cb: (err: NodeJS.ErrnoException | null) => void): number {
+    let err: NodeJS.ErrnoException | null = null;
+    let ms = 0;
+    try {
+      this.flush();
+      const t0 = performance.now();
+      fdatasyncSync(this.fd);
+      ms = performance.now() - t0;
+    } catch (e) {
+      err = e as NodeJS.ErrnoException;
+    }
+    setImmediate(cb, err);
+    return ms;
   }
 
   close(): void {

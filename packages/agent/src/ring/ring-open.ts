@@ -40,6 +40,7 @@ export interface ResolvedOptions {
   readonly fullVerifyMaxBytes: number;
   readonly dirtyLimitBytes: number;
   readonly syncSoonMs: number;
+  readonly inlineSyncMaxMs: number;
 }
 
 export interface OpenedRing {
@@ -269,6 +270,13 @@ export function resolveOptions(o: RingOptions): ResolvedOptions {
       got: maxRecordBytes,
     });
   }
+  const inlineSyncMaxMs = o.inlineSyncMaxMs ?? 2;
+  if (!Number.isFinite(inlineSyncMaxMs) || inlineSyncMaxMs < 0) {
+    throw new SeclogError('AGENT_RING_CONFIG_INVALID', 'inlineSyncMaxMs must be a number of milliseconds ≥ 0 (0: never inline)', {
+      path: 'inlineSyncMaxMs',
+      got: inlineSyncMaxMs,
+    });
+  }
   return {
     path: o.path,
     capacityBytes: o.capacityBytes,
@@ -278,5 +286,6 @@ export function resolveOptions(o: RingOptions): ResolvedOptions {
     fullVerifyMaxBytes: o.fullVerifyMaxBytes ?? 64 * 1024 * 1024,
     dirtyLimitBytes: o.dirtyLimitBytes ?? 8 * 1024 * 1024,
     syncSoonMs: o.syncSoonMs ?? 100,
+    inlineSyncMaxMs,
   };
 }

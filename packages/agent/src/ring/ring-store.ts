@@ -32,6 +32,7 @@ import {
   writeFrameHeader,
 } from './frame.js';
 import { GroupCommit } from './group-commit.js';
+import { InlineSyncPolicy } from './inline-sync.js';
 import { buildRecovery } from './recovery-report.js';
 import type { RingFile } from './ring-file.js';
 import {
@@ -73,6 +74,7 @@ export class RingStore {
   readonly #boundDirty: boolean;
   readonly #dirtyLimit: number;
   readonly #syncSoonMs: number;
+  readonly #inlineSync: InlineSyncPolicy;
   #ringId: number;
 
   // The retained region [tailPos, headPos), `used` bytes long.
@@ -124,6 +126,7 @@ export class RingStore {
     this.#boundDirty = opened.boundDirty;
     this.#dirtyLimit = o.dirtyLimitBytes;
     this.#syncSoonMs = o.syncSoonMs;
+    this.#inlineSync = new InlineSyncPolicy(o.inlineSyncMaxMs);
     this.#ackedSeq = opened.slot?.ackedSeq ?? 0;
 
     const scan = opened.scan;
@@ -182,7 +185,10 @@ export class RingStore {
           this.#slots.begin(snap, this.#ackedSeq);
           return snap.lastSeq;
         },
-        fsync: (cb) => this.#file.syncAsync(cb),
+        fsync: (cb, urgent) => {
+          if (urgent && this.#inlineSync.useInline()) this.#inlineSync.record(this.#file.syncInline(cb));
+          else this.#file.syncAsync(cb);
+        },
         endSync: () => this.#slots.end(),
       },
       this.#lastSeq,
@@ -621,6 +627,8 @@ export class RingStore {
       nextSeq: this.#nextSeq,
       maxRecordBytes: this.#maxPayload,
       fsyncs: this.#commit.fsyncs,
+      inlineFsyncs: this.#inlineSync.inline,
+      slowInlineFsyncs: this.#inlineSync.slow,
     };
   }
 

@@ -25,6 +25,12 @@ export interface RingOptions {
   readonly dirtyLimitBytes?: number;
   /** syncSoon() default: the longest a record waits for its fsync to start (default 100 ms). */
   readonly syncSoonMs?: number;
+  /**
+   * Critical fsyncs run on the calling thread while each takes at most this
+   * long (default 2 ms); after a slower one the next ones go to the thread
+   * pool for a while (inline-sync.ts). 0: always the thread pool.
+   */
+  readonly inlineSyncMaxMs?: number;
 }
 
 /** A run of seqs, with how many records it held. */
@@ -141,4 +147,7 @@ export interface RingStats {
   readonly nextSeq: number;
   readonly maxRecordBytes: number;
   readonly fsyncs: number;
+  /** Of those, run on the calling thread (critical ones on a fast disk), and how many of those took longer than inlineSyncMaxMs. */
+  readonly inlineFsyncs: number;
+  readonly slowInlineFsyncs: number;
 }
