@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { type Receipt, SecurityLogger } from '@seclog/agent';
+import { accountGaps } from '@seclog/collector';
 import { enrolDevice, ownEvents, range, startCollector, storedRecords } from './support/agent-collector.js';
 
 const root = mkdtempSync(join(tmpdir(), 'seclog-logger-outage-'));
@@ -110,6 +111,14 @@ test('overflow: tiny ring, collector down; delivered + Σ log_dropped.count = re
       'the ranges name exactly the seqs that never arrived, each once',
     );
     assert.deepEqual(ownEvents(second.c, 'log_integrity_fail'), []);
+    // Every gap the collector holds open is one the device declared: loss, not tampering (ingest/declared-loss.ts).
+    const gaps = accountGaps(second.c.data.store, 'bulb-1');
+    assert.ok(gaps.length > 0, 'the overwritten seqs left gaps');
+    assert.deepEqual(
+      gaps.filter((g) => !g.declaredReasons.includes('overwritten')).map((g) => [g.gap.fromSeq, g.gap.toSeq]),
+      [],
+      'no gap is left unexplained',
+    );
   } finally {
     await log.close();
     await second?.c.close();

@@ -63,6 +63,8 @@ export { DASHBOARD_CSP } from './http/dashboard-routes.js';
 // ingest (issue C item 3)
 export type { Classification, GapFill, IngestBatch, IngestLimits, SeqRange, StreamView } from './ingest/classify.js';
 export { classifyBatch } from './ingest/classify.js';
+export type { GapAccount } from './ingest/declared-loss.js';
+export { accountGaps, unexplainedGaps } from './ingest/declared-loss.js';
 export type { CommitObserver, CommitSample, GroupCommitOptions } from './ingest/group-commit.js';
 export { GroupCommitter } from './ingest/group-commit.js';
 export type { CursorView, IngestAck, IngestServiceOptions } from './ingest/ingest-service.js';

@@ -99,7 +99,7 @@ test('the list carries every enrolled device with the documented fields and the 
   assert.equal(small.firmware.version, '2.4.1');
   assert.equal(small.events.window, 41);
   assert.ok(small.events.windowBytes > 41 * 200);
-  assert.deepEqual(small.integrity, { gaps: 0, openGaps: 0, forks: 0, sealFailures: 0, lastSealAt: null });
+  assert.deepEqual(small.integrity, { gaps: 0, openGaps: 0, droppedGaps: 0, forks: 0, sealFailures: 0, lastSealAt: null });
   assert.equal(small.time.quality, 'synced');
   assert.equal(small.time.source, 'ntp');
   assert.equal(small.time.accuracyMs, 4);

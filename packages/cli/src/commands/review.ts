@@ -59,7 +59,7 @@ function render(d: ReviewDetailJson): string {
       (r: { name: string; outcome: string; count: number }) => `              ${r.count}\t${r.name} (${r.outcome})`,
     ),
     `  alerts      ${ev.alerts.opened} opened, ${ev.alerts.closed} closed, ${ev.alerts.stillOpen} still open, ${ev.alerts.overdue} open longer than ${ev.alerts.overdueAfterDays} days`,
-    `  integrity   ${ev.integrity.failures} failure(s) (${ev.integrity.forks} fork, ${ev.integrity.sealFailures} seal, ${ev.integrity.chainBreaks} chain), ${ev.integrity.gapsRecorded} gap(s) recorded, ${ev.integrity.openGaps.length} open now`,
+    `  integrity   ${ev.integrity.failures} failure(s) (${ev.integrity.forks} fork, ${ev.integrity.sealFailures} seal, ${ev.integrity.chainBreaks} chain), ${ev.integrity.gapsRecorded} gap(s) recorded, ${ev.integrity.openGaps.length} open now (${ev.integrity.openGaps.filter((g: { declared?: string[] }) => (g.declared?.length ?? 0) > 0).length} declared lost by their device)`,
     `  log check   ${ev.integrity.verification.ok ? pc.green('ok') : pc.red('FAILED')}: ${ev.integrity.verification.checked.join('; ')}`,
     ...ev.integrity.verification.problems.map((p: string) => `              ${pc.red(p)}`),
     `  devices     ${ev.devices.enrolled} expected; silent: ${ev.devices.silent.join(', ') || 'none'}; unsynced clocks: ${ev.devices.unsynced.map((u: { device: string }) => u.device).join(', ') || 'none'}`,

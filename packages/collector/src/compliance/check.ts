@@ -15,6 +15,7 @@ import { CONFIG_DEFAULTS } from '../config/defaults.js';
 import { builtinRulesDir, readRuleFiles } from '../detect/builtin-rules.js';
 import { RuleLibrary } from '../detect/rule-library.js';
 import { listDevices } from '../enrol/enrol.js';
+import { accountGaps } from '../ingest/declared-loss.js';
 import { COLLECTOR_DEVICE_ID } from '../ingest/own-stream.js';
 import { type DeviceHorizonSettings, type DeviceReport, devicesBelowHorizon, reportDevices } from '../retention/device-report.js';
 import type { EventSummaryRow, Store } from '../store/types.js';
@@ -139,7 +140,12 @@ function criticalEvents(store: Store, rows: readonly EventSummaryRow[], days: nu
 function integrity(store: Store, rows: readonly EventSummaryRow[], days: number): CheckItem {
   const title = 'Log integrity';
   const failures = sum(rows, (r) => r.name === 'log_integrity_fail');
-  const gaps = listDevices(store).flatMap((d) => store.listGaps(d.id).map((g) => ({ device: d.id, missing: g.toSeq - g.fromSeq })));
+  const accounts = listDevices(store).flatMap((d) =>
+    accountGaps(store, d.id).map((a) => ({ device: d.id, missing: a.gap.toSeq - a.gap.fromSeq, declared: a.declaredReasons })),
+  );
+  // A gap the device declared (log_dropped) is a storage matter, reported under "Sufficient storage"; the rest are unexplained.
+  const gaps = accounts.filter((a) => a.declared.length === 0);
+  const declared = accounts.filter((a) => a.declared.length > 0);
   const cp = store.latestCheckpoint();
   const events = store.eventCount();
   const evidence = [
@@ -148,13 +154,14 @@ function integrity(store: Store, rows: readonly EventSummaryRow[], days: number)
       ? 'no signed checkpoint yet'
       : `latest signed checkpoint: tree size ${cp.treeSize} of ${events} stored records, signed ${rfc3339(cp.createdUs)}`,
     `integrity failures recorded in the last ${days} days (forks, broken chains, bad seals): ${failures}`,
-    `open gaps (records a device chained but the collector lacks): ${gaps.length}${gaps.length > 0 ? ` (${list(gaps.map((g) => `${g.device}: ${g.missing}`))})` : ''}`,
+    `open gaps no log_dropped explains (records a device chained but the collector lacks): ${gaps.length}${gaps.length > 0 ? ` (${list(gaps.map((g) => `${g.device}: ${g.missing}`))})` : ''}`,
+    `open gaps the device declared lost (log_dropped, see Sufficient storage): ${declared.length}${declared.length > 0 ? ` (${list(declared.map((g) => `${g.device}: ${g.missing} ${g.declared.join('/')}`))})` : ''}`,
   ];
   const why =
     failures > 0
       ? `${failures} integrity failure(s) were recorded in the last ${days} days (see log_integrity_fail)`
       : gaps.length > 0
-        ? `${gaps.length} gap(s) in device streams are open: records were lost or withheld`
+        ? `${gaps.length} gap(s) in device streams are open and no log_dropped record explains them: records were lost or withheld`
         : events > 0 && cp === undefined
           ? 'no checkpoint has been signed over the stored records'
           : undefined;

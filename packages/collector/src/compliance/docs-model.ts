@@ -11,6 +11,7 @@ import type { CollectorConfig } from '../config/schema.js';
 import { builtinRulesDir, readRuleFiles } from '../detect/builtin-rules.js';
 import { type RuleInfo, RuleLibrary } from '../detect/rule-library.js';
 import { listDevices } from '../enrol/enrol.js';
+import { accountGaps } from '../ingest/declared-loss.js';
 import { COLLECTOR_DEVICE_ID } from '../ingest/own-stream.js';
 import { measureStorage, type StorageStatus } from '../retention/capacity.js';
 import { reportDevices } from '../retention/device-report.js';
@@ -200,7 +201,12 @@ export function collectDocsModel(src: DocsSources, configDigest: string, generat
         cp === undefined ? undefined : { treeSize: cp.treeSize, rootHex: Buffer.from(cp.root).toString('hex'), at: rfc3339(cp.createdUs) },
       checkpointIntervalMs: config.log.checkpointIntervalMs,
       integrityFailures: count((r) => r.name === 'log_integrity_fail'),
-      openGaps: devices.flatMap((d) => store.listGaps(d.id).map((g) => `${d.id}: seq ${g.fromSeq}–${g.toSeq - 1}`)),
+      openGaps: devices.flatMap((d) =>
+        accountGaps(store, d.id).map(
+          ({ gap: g, declaredReasons: r }) =>
+            `${d.id}: seq ${g.fromSeq}–${g.toSeq - 1}${r.length > 0 ? ` (declared lost by the device: ${r.join(', ')})` : ''}`,
+        ),
+      ),
       reads: count((r) => r.name === 'log_access'),
     },
     time: {

@@ -43,6 +43,7 @@ export const DeviceSchema = Type.Object({
   integrity: Type.Object({
     gaps: Type.Integer(),
     openGaps: Type.Integer(),
+    droppedGaps: Type.Integer({ description: 'Open gaps the device declared lost (log_dropped records cover them).' }),
     forks: Type.Integer(),
     sealFailures: Type.Integer(),
     lastSealAt: Nullable(Type.String()),

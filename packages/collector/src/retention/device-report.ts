@@ -17,6 +17,7 @@
  * for `cacheMs` so a dashboard polling the list costs one report per period.
  */
 import type { ChainedEvent } from '@seclog/core';
+import { accountGaps } from '../ingest/declared-loss.js';
 import { COLLECTOR_DEVICE_ID } from '../ingest/own-stream.js';
 import { formatUs } from '../query/event-view.js';
 import type { DeviceRow, Store, StoredEvent } from '../store/types.js';
@@ -53,6 +54,8 @@ export interface DeviceReport {
     gaps: number;
     /** Gaps still open now. */
     openGaps: number;
+    /** Of the open gaps, those the device declared lost with log_dropped records covering them (ingest/declared-loss.ts). */
+    droppedGaps: number;
     /** Fork and broken-chain refusals (log_integrity_fail forked/modified) in the window. */
     forks: number;
     /** Seal failures (log_integrity_fail of the seal kinds) in the window. */
@@ -153,6 +156,7 @@ function reportOf(
     if (seal !== undefined && (lastSealUs === null || seal.endUs > lastSealUs)) lastSealUs = seal.endUs;
   }
   const tq = latest?.tq;
+  const gapAccounts = accountGaps(store, row.id);
   const timeUs = latest === undefined ? undefined : Date.parse(latest.time) * 1000;
   const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
   return {
@@ -176,7 +180,8 @@ function reportOf(
     },
     integrity: {
       gaps: integrity?.gaps ?? 0,
-      openGaps: store.listGaps(row.id).length,
+      openGaps: gapAccounts.length,
+      droppedGaps: gapAccounts.filter((a) => a.declaredReasons.length > 0).length,
       forks: integrity?.forks ?? 0,
       sealFailures: integrity?.sealFailures ?? 0,
       lastSealAt: lastSealUs === null ? null : formatUs(lastSealUs),

@@ -18,6 +18,7 @@
  */
 import type { SecurityEvent } from '@seclog/core';
 import { listDevices } from '../enrol/enrol.js';
+import { accountGaps } from '../ingest/declared-loss.js';
 import { COLLECTOR_DEVICE_ID } from '../ingest/own-stream.js';
 import type { AlertStatus } from '../store/alert-types.js';
 import type { OutcomeCount, Store, StoredEvent } from '../store/types.js';
@@ -81,7 +82,8 @@ export interface ReviewEvidence {
     sealFailures: number;
     chainBreaks: number;
     failuresByKind: Record<string, number>;
-    openGaps: { device: string; stream: string; fromSeq: number; toSeq: number }[];
+    /** `declared`: the reasons of the device's log_dropped records that cover the gap; empty when none explains it. */
+    openGaps: { device: string; stream: string; fromSeq: number; toSeq: number; declared: string[] }[];
     verification: PeriodVerification;
   };
   devices: {
@@ -238,7 +240,13 @@ function integritySection(input: EvidenceInput): ReviewEvidence['integrity'] {
   }
   const count = (pred: (kind: string) => boolean) => Object.entries(failuresByKind).reduce((n, [k, c]) => n + (pred(k) ? c : 0), 0);
   const openGaps = listDevices(input.store).flatMap((d) =>
-    input.store.listGaps(d.id).map((g) => ({ device: d.id, stream: g.stream, fromSeq: g.fromSeq, toSeq: g.toSeq })),
+    accountGaps(input.store, d.id).map(({ gap: g, declaredReasons }) => ({
+      device: d.id,
+      stream: g.stream,
+      fromSeq: g.fromSeq,
+      toSeq: g.toSeq,
+      declared: declaredReasons,
+    })),
   );
   return {
     gapsRecorded,

@@ -15,7 +15,7 @@ interface Device {
   lastSeen: string | null;
   firmware: { version: string | null; lastUpdate: { at: string; result: string | null; from: string | null; to: string | null } | null };
   events: { window: number; windowBytes: number; windowHours: number; lastAt: string | null };
-  integrity: { gaps: number; openGaps: number; forks: number; sealFailures: number; lastSealAt: string | null };
+  integrity: { gaps: number; openGaps: number; droppedGaps: number; forks: number; sealFailures: number; lastSealAt: string | null };
   time: { quality: string; source: string | null; accuracyMs: number | null; skewMs: number | null };
   ring: { capacityBytes: number | null; bytesPerHour: number | null; horizonHours: number | null; belowMinimum: boolean | null };
 }
@@ -149,6 +149,7 @@ function DeviceView({ id }: { id: string }) {
             <dt>Gaps / open gaps</dt>
             <dd>
               {d.integrity.gaps} / {d.integrity.openGaps}
+              {d.integrity.droppedGaps > 0 ? ` (${d.integrity.droppedGaps} declared lost by the device: log_dropped)` : ''}
             </dd>
             <dt>Forks</dt>
             <dd>{d.integrity.forks}</dd>
