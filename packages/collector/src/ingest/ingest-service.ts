@@ -222,6 +222,14 @@ export class IngestService {
     this.storageGate?.(false);
   }
 
+  /**
+   * The storage gate alone, for records that reach the store through `foreign` (syslog passthrough):
+   * throws STORAGE_FULL while the storage level does not take them (critical ones are taken longer).
+   */
+  admitStorage(records: readonly unknown[]): void {
+    this.storageGate?.(holdsCriticalEvent(records));
+  }
+
   /** Records one batch or request may hold (config ingest.maxBatchRecords). */
   get maxBatchRecords(): number {
     return this.#limits.maxBatchRecords;

@@ -32,7 +32,10 @@ export interface SinkOptions {
   maxMessageBytes: number;
   /** Records per IngestService.ingest call (config ingest.maxBatchRecords). */
   maxBatchRecords: number;
-  /** A seclog record over the per-device ingest rate: wait and retry (TCP, TLS) or drop (UDP). */
+  /**
+   * Records over the per-device ingest rate, or refused while the collector's storage is full: wait and
+   * retry (TCP, TLS: the connection stops reading meanwhile, so the sender keeps them) or drop (UDP).
+   */
   retryRateLimited: (transport: SyslogTransport) => boolean;
   /** False once the collector is stopping: rate-limit retries give up. */
   running: () => boolean;
@@ -48,6 +51,8 @@ interface Run {
 const CHAIN_KEYS = ['stream', 'seq', 'boot', 'mono_ms', 'prev'] as const;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** How often a waiting stream connection asks the storage gate again. */
+const STORAGE_WAIT_MS = 500;
 
 export class MessageSink {
   readonly #o: SinkOptions;
@@ -128,6 +133,11 @@ export class MessageSink {
 
   async #appendForeign(events: SecurityEvent[], who: Attribution, transport: SyslogTransport): Promise<void> {
     const o = this.#o;
+    if (!(await this.#storageAdmits(events, transport))) {
+      o.metrics.messages(transport, 'dropped', events.length);
+      o.metrics.error(transport, 'storage_full', events.length);
+      return;
+    }
     try {
       await o.batcher.add(who.device, events, who.kind === 'certificate');
       o.metrics.messages(transport, 'stored', events.length);
@@ -135,6 +145,24 @@ export class MessageSink {
       o.metrics.messages(transport, 'dropped', events.length);
       o.metrics.error(transport, 'store_failed', events.length);
       o.log?.({ err, device: who.device, count: events.length }, 'syslog: storing passthrough records failed');
+    }
+  }
+
+  /**
+   * Whether the storage gate takes `events` (retention/capacity.ts): a stream transport waits while it
+   * refuses (STORAGE_WAIT_MS between asks) until it takes them or the collector stops; UDP does not wait.
+   */
+  async #storageAdmits(events: readonly SecurityEvent[], transport: SyslogTransport): Promise<boolean> {
+    const o = this.#o;
+    for (;;) {
+      try {
+        o.ingest.admitStorage(events);
+        return true;
+      } catch (err) {
+        if (!(err instanceof SeclogError && err.code === 'STORAGE_FULL')) throw err;
+        if (!o.retryRateLimited(transport) || !o.running()) return false;
+        await sleep(STORAGE_WAIT_MS);
+      }
     }
   }
 
@@ -157,10 +185,20 @@ export class MessageSink {
             await sleep(Math.min(Math.max(wait, 10), 5000));
             continue;
           }
+          if (code === 'STORAGE_FULL' && o.retryRateLimited(transport) && o.running()) {
+            await sleep(STORAGE_WAIT_MS);
+            continue;
+          }
           o.metrics.messages(transport, 'refused', run.records.length);
           o.metrics.error(
             transport,
-            code === 'INGEST_RATE_LIMITED' ? 'rate_limited' : code === undefined ? 'store_failed' : 'ingest_refused',
+            code === 'INGEST_RATE_LIMITED'
+              ? 'rate_limited'
+              : code === 'STORAGE_FULL'
+                ? 'storage_full'
+                : code === undefined
+                  ? 'store_failed'
+                  : 'ingest_refused',
             run.records.length,
           );
           o.log?.({ err, device: run.device, stream: run.stream, count: run.records.length }, 'syslog: seclog records refused');

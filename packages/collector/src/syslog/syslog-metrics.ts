@@ -17,7 +17,8 @@ export type MessageOutcome = 'stored' | 'duplicate' | 'refused' | 'dropped';
  * seclog_invalid (a seclog-encoded message whose index and body disagree, or whose record does not validate),
  * unauthenticated / device_mismatch (a seclog record from a sender not authenticated as its device),
  * ingest_refused (the ingest pipeline refused a seclog record: fork, broken chain, …),
- * store_failed (the commit failed), rate_limited (UDP over connectionRatePerSec),
+ * store_failed (the commit failed), rate_limited (UDP over connectionRatePerSec), storage_full (UDP while the
+ * collector's storage refuses records, retention/capacity.ts; TCP and TLS wait instead),
  * overloaded (UDP while too much is waiting for commit), connection_limit (maxConnections),
  * tls_failed (handshake or client certificate refused), shutdown (the collector was stopping).
  */
@@ -30,6 +31,7 @@ export const SYSLOG_REASONS = [
   'ingest_refused',
   'store_failed',
   'rate_limited',
+  'storage_full',
   'overloaded',
   'connection_limit',
   'tls_failed',
