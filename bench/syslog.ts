@@ -19,6 +19,11 @@
  * messages (SECLOG_BENCH_WARMUP), then SECLOG_BENCH_MESSAGES (200,000) timed from the first byte
  * to the last message counted. The ratio seclog/rsyslog is the figure of
  * DESIGN.md §7 (target ≥ 0.5). Without rsyslogd only the seclog figure is reported.
+ *
+ * First, in this process, the CPU per message of parsing, building the
+ * passthrough record and chaining it (bench/syslog-stages.ts): the figure to
+ * compare between versions of the code, since the throughput ones follow the
+ * machine's load.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +32,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Figure, report } from './harness.js';
+import { measureSyslogStages } from './syslog-stages.js';
 
 const env = process.env;
 const CONNECTIONS = Number(env.SECLOG_BENCH_CONNECTIONS ?? 4);
@@ -261,6 +267,9 @@ export async function run(): Promise<void> {
     process.stdout.write(
       `syslog bench: ${CONNECTIONS} connections, ${WARMUP} warm-up + ${MESSAGES} timed messages of ~${MESSAGE_BYTES} B\n`,
     );
+    // Before the child starts, so nothing else of this bench runs beside it.
+    const stages = measureSyslogStages((i) => frame(0, i).subarray(frame(0, i).indexOf(' ') + 1));
+    process.stdout.write(`parse + passthrough + chain: ${stages.medianUs.toFixed(1)} µs CPU per message (median)\n`);
     const seclog = await benchSeclog(root);
     process.stdout.write(`seclog: ${Math.round(seclog.rate)} messages/s (durable), RSS max ${(seclog.rssMax / 1048576).toFixed(0)} MiB\n`);
     const figures: Figure[] = [
@@ -271,6 +280,13 @@ export async function run(): Promise<void> {
         better: 'higher',
       },
       { name: 'collector RSS max during syslog ingest', value: seclog.rssMax / 1048576, unit: 'MiB', better: 'lower' },
+      {
+        name: 'CPU per message: parse + passthrough + chain (in process, no store), median',
+        value: stages.medianUs,
+        unit: 'µs',
+        better: 'lower',
+      },
+      { name: '  least of the rounds', value: stages.minUs, unit: 'µs', better: 'lower' },
     ];
     if (RSYSLOGD === undefined) {
       process.stdout.write('rsyslogd not found (apt-get install rsyslog): no comparison\n');

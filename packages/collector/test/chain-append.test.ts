@@ -9,7 +9,7 @@ import { canonicalize, isSeclogError, LIMITS, parseRfc5424, syslogToPassthrough,
 import { type CollectorClock, chainAfter, markValidated } from '../src/ingest/chain-append.js';
 import { zeroCursor } from '../src/ingest/own-stream.js';
 
-const TQ: TimeQuality = { synced: false, source: 'unknown' };
+const TQ: TimeQuality = { source: 'unknown', synced: false };
 /** A clock that always reads the same: two chainings of the same events give the same records. */
 const clock = { boot: uuidv7(), monoMs: () => 7 } as unknown as CollectorClock;
 const start = () => zeroCursor('dev-1', 'passthrough/syslog');
@@ -90,4 +90,25 @@ test('a record with an own __proto__ member is refused, not given a prototype', 
   assert.throws(() => chainAfter(start(), [poisoned], clock, TQ, 1), invalid(0));
   assert.throws(() => chainAfter(start(), markValidated([poisoned]), clock, TQ, 1), invalid(0));
   assert.equal(({} as { polluted?: boolean }).polluted, undefined);
+});
+
+test('a chained record keeps the canonical member order of its event (canonical JSON without a sorted copy); chain members win', () => {
+  const events = validated(passthroughs(3));
+  // An event that carries members chaining sets itself (a seclog event decoded without its chain): chaining's win.
+  const own = { ...events[0], seq: 99, stream: 'elsewhere' } as SecurityEvent;
+  const { records } = chainAfter(start(), [...events, own], clock, TQ, 1);
+  for (const r of records) assert.equal(JSON.stringify(r.record), r.canonical);
+  assert.deepEqual(
+    records.map((r) => [r.record.seq, r.record.stream]),
+    [
+      [1, 'passthrough/syslog'],
+      [2, 'passthrough/syslog'],
+      [3, 'passthrough/syslog'],
+      [4, 'passthrough/syslog'],
+    ],
+  );
+  // An own __proto__ member (JSON.parse makes one) stays a member, which validation refuses, never a prototype.
+  const poisoned = JSON.parse(`{${JSON.stringify(events[1]).slice(1, -1)},"__proto__":{"polluted":1}}`) as SecurityEvent;
+  assert.throws(() => chainAfter(start(), [poisoned], clock, TQ, 1), invalid(0));
+  assert.equal(({} as { polluted?: number }).polluted, undefined);
 });

@@ -279,7 +279,8 @@ export class DetectionService {
       const e = events[i]!;
       // A payload retention removed (a catch-up over a long outage can reach one) has nothing to evaluate.
       if (e.canonical.length === 0) continue;
-      const record = JSON.parse(e.canonical) as SecurityEvent;
+      // The committed record itself when the integrator has it (the same value as the stored text).
+      const record = e.parsed ?? (JSON.parse(e.canonical) as SecurityEvent);
       if (e.device === COLLECTOR_DEVICE_ID && record.name === 'alert') {
         const id = record.attrs.alert_id;
         if (typeof id === 'string') batch.logged.push([id, e.pos]);

@@ -5,7 +5,7 @@
  * id and monotonic time, and is validated as a chained record, so a verifier
  * walks these streams exactly as it walks a device's (docs/protocol.md §2, §5).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ChainedEvent, Hash, SecurityEvent, TimeQuality, ValidationIssue } from '@seclog/core';
 import { canonicalize, chainHash, formatIssues, LIMITS, SeclogError, uuidv7, validateEvent } from '@seclog/core';
 import type { IncomingRecord, StreamCursor } from '../store/types.js';
@@ -44,17 +44,39 @@ export interface ChainedRecords {
   cursor: StreamCursor;
 }
 
+/** The members chaining sets, in RFC 8785 order. */
+const CHAIN_MEMBERS = ['boot', 'mono_ms', 'prev', 'seq', 'stream', 'tq'] as const;
+type ChainMembers = Pick<ChainedEvent, (typeof CHAIN_MEMBERS)[number]>;
+
 /**
- * A shallow copy to add the chain fields to. Object.assign measured ~0.3 µs
- * per record where `{ ...event, tq, stream, … }` took 13–20 µs (Node 20, the
- * passthrough records of syslog). Object.assign sets members, so an own
- * `__proto__` key (from JSON.parse) would become the copy's prototype
- * instead of a member that validation refuses: such a record is copied by
- * spread, which defines it as a member.
+ * The event with the chain members set, as a new object whose members are in
+ * RFC 8785 order when the event's were (the SDK, prepareEvent and the syslog
+ * passthrough builder make them so): canonicalize then walks it and
+ * serialises it without building a sorted copy, which was the larger part of
+ * chaining a syslog record. Members are set one by one: object spread of
+ * these records measured 13–20 µs where this is ~1 µs. An event with an own
+ * `__proto__` key (from JSON.parse) is copied by spread, which defines it as
+ * a member (that validation refuses) instead of setting the copy's prototype.
  */
-function copyOf(event: SecurityEvent): ChainedEvent {
-  if (Object.hasOwn(event, '__proto__')) return { ...event } as ChainedEvent;
-  return Object.assign({}, event) as ChainedEvent;
+function withChainMembers(event: SecurityEvent, chain: ChainMembers): ChainedEvent {
+  if (Object.hasOwn(event, '__proto__')) return { ...event, ...chain } as ChainedEvent;
+  const out: Record<string, unknown> = {};
+  const src = event as unknown as Record<string, unknown>;
+  const add = chain as unknown as Record<string, unknown>;
+  let c = 0;
+  for (const k in src) {
+    // Chain members that sort before k go first; one the event has itself is replaced by chaining's.
+    while (c < CHAIN_MEMBERS.length && (CHAIN_MEMBERS[c] as string) <= k) {
+      const m = CHAIN_MEMBERS[c++] as string;
+      out[m] = add[m];
+    }
+    if (!Object.hasOwn(out, k)) out[k] = src[k];
+  }
+  while (c < CHAIN_MEMBERS.length) {
+    const m = CHAIN_MEMBERS[c++] as string;
+    out[m] = add[m];
+  }
+  return out as unknown as ChainedEvent;
 }
 
 /**
@@ -85,13 +107,14 @@ export function chainAfter(
   let defaultTqChecked = false;
   for (const [i, event] of events.entries()) {
     seq++;
-    const rec = copyOf(event);
-    rec.tq = event.tq ?? tq;
-    rec.stream = start.stream;
-    rec.seq = seq;
-    rec.boot = clock.boot;
-    rec.mono_ms = clock.monoMs();
-    rec.prev = Buffer.from(head).toString('hex');
+    const rec = withChainMembers(event, {
+      boot: clock.boot,
+      mono_ms: clock.monoMs(),
+      prev: Buffer.from(head).toString('hex'),
+      seq,
+      stream: start.stream,
+      tq: event.tq ?? tq,
+    });
     const trusted = validatedByBuilder.has(event) && chainChecked && (event.tq !== undefined || defaultTqChecked);
     if (!trusted) {
       const issues = validateEvent(rec, { chained: true });
@@ -117,7 +140,7 @@ export function chainAfter(
         });
       }
     }
-    const digest = createHash('sha256').update(canonical).digest() as Uint8Array as Hash;
+    const digest = hash('sha256', canonical, 'buffer') as Uint8Array as Hash;
     head = chainHash(seq, head, digest);
     records.push({ record: rec, canonical, digest, chainHash: head as Hash, receivedUs });
   }

@@ -37,8 +37,8 @@ export interface ForeignAppend {
   authenticated?: boolean;
 }
 
-/** What a foreign sender's clock is worth when it says nothing about it. */
-const UNKNOWN_TQ: TimeQuality = { synced: false, source: 'unknown' };
+/** What a foreign sender's clock is worth when it says nothing about it (members in RFC 8785 order, see chain-append.ts). */
+const UNKNOWN_TQ: TimeQuality = { source: 'unknown', synced: false };
 const CHAIN_KEYS = ['stream', 'seq', 'boot', 'mono_ms', 'prev'] as const;
 /**
  * Canonical bytes the chain fields add at most beside the stream id: seq and mono_ms of 16

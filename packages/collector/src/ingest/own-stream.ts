@@ -19,8 +19,8 @@ import type { KeyedLock } from './keyed-lock.js';
 export const COLLECTOR_DEVICE_ID = 'collector';
 
 const ZERO = new Uint8Array(32) as Hash;
-/** The collector stamps its own events with its own clock, which the host keeps in sync. */
-const COLLECTOR_TQ: TimeQuality = { synced: true, source: 'unknown' };
+/** The collector stamps its own events with its own clock, which the host keeps in sync (members in RFC 8785 order, see chain-append.ts). */
+const COLLECTOR_TQ: TimeQuality = { source: 'unknown', synced: true };
 
 /** The collector's stream id for a log origin: stable across restarts, distinct per log. */
 export function ownStreamId(origin: string): string {

@@ -60,6 +60,7 @@ function committedEvent(batch: BatchWrite, i: number, pos: number): StoredEvent 
     digest: r.digest,
     chainHash: r.chainHash,
     canonical: r.canonical,
+    parsed: r.record,
   };
 }
 

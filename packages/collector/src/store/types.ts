@@ -142,6 +142,12 @@ export interface StoredEvent {
   digest: Hash;
   chainHash: Hash;
   canonical: string;
+  /**
+   * The record as the ingest path holds it, when the event comes from a commit rather than a read
+   * (Integrator's listeners): equal to JSON.parse(canonical), so a listener need not parse again.
+   * Shared, so never to be changed.
+   */
+  parsed?: SecurityEvent;
 }
 
 /**

@@ -13,6 +13,10 @@ import type { SecurityEvent } from './types.js';
 
 /** Cut `ev.message`, then the longest string attrs, until the canonical record fits; mutates and returns `ev`. */
 export function fitToRecordLimit(ev: SecurityEvent, limit: number = LIMITS.recordBytes): SecurityEvent {
+  // Almost every record is far under the limit. JSON.stringify writes the same members with the same
+  // escapes as RFC 8785, only in another order, so its length equals the canonical one in UTF-16 units,
+  // and a unit is at most 3 UTF-8 bytes: a bound without the canonical form's sorted copy.
+  if (JSON.stringify(ev).length * 3 <= limit) return ev;
   for (let round = 0; round < 16; round++) {
     const over = utf8ByteLength(canonicalize(ev)) - limit;
     if (over <= 0) return ev;
