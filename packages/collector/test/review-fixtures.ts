@@ -5,10 +5,32 @@
  */
 import assert from 'node:assert/strict';
 import type { Principal } from '../src/auth/principal.js';
+import type { OwnEvent } from '../src/ingest/own-stream.js';
+import type { ReviewsConfig } from '../src/review/config-schema.js';
+import { ReviewService, type ReviewServiceOptions } from '../src/review/review-service.js';
 import type { NewAlert } from '../src/store/alert-types.js';
 import { deviceChain, startTestCollector, type TestCollector } from './ingest-fixtures.js';
 
 export const DAY_US = 86_400_000_000;
+
+/** A ReviewService on a test collector's store, log key and tree; `append` defaults to its own stream. */
+export function reviewServiceOf(
+  t: TestCollector,
+  config: ReviewsConfig,
+  extra: Partial<Pick<ReviewServiceOptions, 'append' | 'now' | 'onAlertStored'>> = {},
+): ReviewService {
+  const c = t.c;
+  return new ReviewService({
+    store: c.data.store,
+    origin: c.data.key.origin,
+    verifierKey: c.data.key.verifierKey,
+    signer: c.data.key.signer,
+    tree: () => c.integrator.tree,
+    append: (events: OwnEvent[]) => c.ingest.own.append(...events),
+    config,
+    ...extra,
+  });
+}
 
 export const ADMIN: Principal = { kind: 'api-token', id: 'tok-admin', name: 'admin', role: 'admin' };
 

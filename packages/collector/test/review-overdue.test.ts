@@ -7,9 +7,10 @@ import type { SecurityEvent } from '@seclog/core';
 import { COLLECTOR_DEVICE_ID } from '../src/ingest/own-stream.js';
 import type { ReviewsConfig } from '../src/review/config-schema.js';
 import { OVERDUE_RULE_ID } from '../src/review/overdue.js';
-import { ReviewService } from '../src/review/review-service.js';
+import type { ReviewService } from '../src/review/review-service.js';
 import type { StoredAlert } from '../src/store/alert-types.js';
 import { startTestCollector, type TestCollector } from './ingest-fixtures.js';
+import { reviewServiceOf } from './review-fixtures.js';
 
 let t: TestCollector;
 before(async () => {
@@ -30,18 +31,7 @@ const WEEKLY: ReviewsConfig = {
 };
 
 function service(nowIso: string, config: ReviewsConfig = WEEKLY, told: StoredAlert[] = []): ReviewService {
-  const c = t.c;
-  return new ReviewService({
-    store: c.data.store,
-    origin: c.data.key.origin,
-    verifierKey: c.data.key.verifierKey,
-    signer: c.data.key.signer,
-    tree: () => c.integrator.tree,
-    append: (events) => c.ingest.own.append(...events),
-    config,
-    now: () => ms(nowIso),
-    onAlertStored: (a) => told.push(a),
-  });
+  return reviewServiceOf(t, config, { now: () => ms(nowIso), onAlertStored: (a) => told.push(a) });
 }
 
 function overdueAlerts(): StoredAlert[] {

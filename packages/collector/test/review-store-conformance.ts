@@ -64,7 +64,7 @@ export function describeReviewStoreConformance(name: string, factory: () => Revi
         assert.equal(got?.revision, 0);
         assert.deepEqual(
           { ...got, seq: 0 },
-          { ...review(), seq: 0, status: 'open', revision: 0, signature: null, approval: null, logPos: null },
+          { ...review(), seq: 0, status: 'open', revision: 0, signature: null, approval: null, logPos: null, approvalLogPos: null },
         );
         assert.throws(() => reviews.createReview(review()), hasCode('STORE_REVIEW_EXISTS'));
         assert.throws(() => reviews.createReview(review({ id: 'rev-other' })), hasCode('STORE_REVIEW_EXISTS'), 'same schedule and period');
@@ -157,6 +157,28 @@ export function describeReviewStoreConformance(name: string, factory: () => Revi
         assert.equal(reviews.setReviewLogPos('rev-weekly-20261102', 42), false);
         assert.equal(reviews.getReview('rev-weekly-20261102')?.logPos, 41);
         assert.deepEqual(reviews.listUnloggedReviews(10), []);
+      }),
+    );
+
+    test(
+      'an approval whose record is not in the log is listed once the signature’s is; its position is set once',
+      withStore(({ store }) => {
+        const reviews = store.reviews();
+        reviews.createReview(review());
+        assert.equal(reviews.setApprovalLogPos('rev-weekly-20261102', 7), false, 'not approved');
+        assert.equal(reviews.signReview('rev-weekly-20261102', 0, signature()), true);
+        assert.equal(reviews.approveReview('rev-weekly-20261102', { approvedUs: T0 + 10 * DAY, approvedBy: 'user/bob', note: 'n' }), true);
+        assert.equal(reviews.getReview('rev-weekly-20261102')?.approvalLogPos, null);
+        assert.deepEqual(reviews.listUnloggedApprovals(10), [], 'the signature’s record goes first');
+        reviews.setReviewLogPos('rev-weekly-20261102', 41);
+        assert.deepEqual(
+          reviews.listUnloggedApprovals(10).map((r) => r.id),
+          ['rev-weekly-20261102'],
+        );
+        assert.equal(reviews.setApprovalLogPos('rev-weekly-20261102', 43), true);
+        assert.equal(reviews.setApprovalLogPos('rev-weekly-20261102', 44), false);
+        assert.equal(reviews.getReview('rev-weekly-20261102')?.approvalLogPos, 43);
+        assert.deepEqual(reviews.listUnloggedApprovals(10), []);
       }),
     );
 

@@ -97,6 +97,8 @@ export class ReviewService {
   readonly approval: 'optional' | 'required';
   readonly #o: ReviewServiceOptions;
   readonly #now: () => number;
+  /** Review records being appended now (`signed:<id>`, `approved:<id>`): tick() leaves them to their caller. */
+  readonly #inFlight = new Set<string>();
 
   constructor(options: ReviewServiceOptions) {
     this.#o = options;
@@ -298,7 +300,7 @@ export class ReviewService {
     if (r.approval !== null) events.push(reviewApprovedEvent(r));
     let positions: number[];
     try {
-      positions = await this.#o.append(events);
+      positions = await this.#appending(`signed:${r.id}`, () => this.#o.append(events));
     } catch (err) {
       throw new SeclogError(
         'REVIEW_AUDIT_FAILED',
@@ -307,7 +309,22 @@ export class ReviewService {
         { cause: err },
       );
     }
-    this.#o.store.reviews().setReviewLogPos(r.id, positions[0] as number);
+    const reviews = this.#o.store.reviews();
+    reviews.setReviewLogPos(r.id, positions[0] as number);
+    if (r.approval !== null) reviews.setApprovalLogPos(r.id, positions[1] as number);
+  }
+
+  /**
+   * Runs the append of a review's record, marked as in flight meanwhile so tick() does not append
+   * the same record a second time while this one is waiting for its commit.
+   */
+  async #appending<T>(key: string, append: () => Promise<T>): Promise<T> {
+    this.#inFlight.add(key);
+    try {
+      return await append();
+    } finally {
+      this.#inFlight.delete(key);
+    }
   }
 
   async approve(id: string, by: Reviewer): Promise<StoredReview> {
@@ -328,18 +345,20 @@ export class ReviewService {
     const approved = this.#get(id);
     // The approval's record goes after the signature's: when that one is still missing, tick() appends both.
     if (approved.logPos !== null) {
+      let positions: number[];
       try {
-        await this.#o.append([reviewApprovedEvent(approved, by.ip)]);
+        positions = await this.#appending(`approved:${id}`, () => this.#o.append([reviewApprovedEvent(approved, by.ip)]));
       } catch (err) {
         throw new SeclogError(
           'REVIEW_AUDIT_FAILED',
-          `review ${id} is approved and stored, but its review_approved record could not be appended: ${(err as Error).message}`,
+          `review ${id} is approved and stored, but its review_approved record could not be appended yet (the collector appends it later): ${(err as Error).message}`,
           { id },
           { cause: err },
         );
       }
+      reviews.setApprovalLogPos(id, positions[0] as number);
     }
-    return approved;
+    return this.#get(id);
   }
 
   /** Verifies a stored review (review-verify.ts). */
@@ -374,8 +393,17 @@ export class ReviewService {
    */
   async tick(): Promise<{ appended: number; overdue: StoredAlert[] }> {
     let appended = 0;
-    for (const r of this.#o.store.reviews().listUnloggedReviews(50)) {
+    const reviews = this.#o.store.reviews();
+    for (const r of reviews.listUnloggedReviews(50)) {
+      if (this.#inFlight.has(`signed:${r.id}`)) continue;
       await this.#appendSigned(r);
+      appended++;
+    }
+    // Approvals whose record failed to append when they were made (the signature's record is in already).
+    for (const r of reviews.listUnloggedApprovals(50)) {
+      if (this.#inFlight.has(`approved:${r.id}`) || this.#inFlight.has(`signed:${r.id}`)) continue;
+      const [pos] = await this.#appending(`approved:${r.id}`, () => this.#o.append([reviewApprovedEvent(r)]));
+      reviews.setApprovalLogPos(r.id, pos as number);
       appended++;
     }
     const overdue = await overdueAlerts({

@@ -27,6 +27,7 @@ export interface ReviewRowRaw {
   approvedBy: string | null;
   approvalNote: string | null;
   logPos: number | null;
+  approvalLogPos: number | null;
 }
 
 export function reviewOfRow(r: ReviewRowRaw): StoredReview {
@@ -58,6 +59,7 @@ export function reviewOfRow(r: ReviewRowRaw): StoredReview {
     signature,
     approval,
     logPos: r.logPos,
+    approvalLogPos: r.approvalLogPos,
   };
 }
 

@@ -64,6 +64,8 @@ export interface StoredReview extends NewReview {
   approval: ReviewApproval | null;
   /** Leaf index of the `review_signed` record; null until it is committed. */
   logPos: number | null;
+  /** Leaf index of the `review_approved` record; null until it is committed (or while not approved). */
+  approvalLogPos: number | null;
 }
 
 export interface NewFinding {
@@ -124,6 +126,13 @@ export interface ReviewStore {
   setReviewLogPos(id: string, pos: number): boolean;
   /** Signed reviews whose `review_signed` record is not in the log yet, oldest first. */
   listUnloggedReviews(limit: number): StoredReview[];
+  /** Sets the log position of an approved review's `review_approved` record unless one is set; true when it changed. */
+  setApprovalLogPos(id: string, pos: number): boolean;
+  /**
+   * Approved reviews whose `review_signed` record is in the log and whose `review_approved` record
+   * is not yet, oldest first.
+   */
+  listUnloggedApprovals(limit: number): StoredReview[];
   /**
    * Approves a signed review; false (nothing written) when it is missing, not signed, approved
    * already, or `approvedBy` is its signer (the four-eyes rule is kept by the store too).

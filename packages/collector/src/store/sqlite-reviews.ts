@@ -29,6 +29,21 @@ import type { StoredCheckpoint } from './types.js';
  * review per period (UNIQUE; NULLs, reviews of hand-picked periods, are
  * distinct).
  */
+/**
+ * Migration 10: where an approval's `review_approved` record is in the log, so one whose append failed
+ * is appended later (ReviewService.tick). Approvals made before it get the position of their record
+ * when the log holds one; those it does not hold stay null and are appended by the next tick.
+ */
+export const REVIEW_APPROVAL_LOG_POS = `
+ALTER TABLE reviews ADD COLUMN approval_log_pos INTEGER;
+UPDATE reviews SET approval_log_pos = (
+  SELECT min(pos) FROM events
+  WHERE name = 'review_approved' AND device = 'collector' AND json_valid(canonical)
+    AND json_extract(canonical, '$.attrs.review_id') = reviews.id
+) WHERE approved_us IS NOT NULL;
+CREATE INDEX reviews_approval_unlogged ON reviews (seq) WHERE approved_us IS NOT NULL AND approval_log_pos IS NULL;
+`;
+
 export const REVIEWS_SCHEMA = `
 CREATE TABLE reviews (
   seq INTEGER PRIMARY KEY,
@@ -75,7 +90,7 @@ const REVIEW_COLUMNS = `seq, id, schedule, period_start_us AS periodStartUs, per
   created_us AS createdUs, created_by AS createdBy, evidence, evidence_us AS evidenceUs, revision,
   signed_us AS signedUs, signed_by AS signedBy, signed_note AS signedNote, checkpoint_size AS checkpointSize,
   checkpoint_root AS checkpointRoot, approved_us AS approvedUs, approved_by AS approvedBy, approval_note AS approvalNote,
-  log_pos AS logPos`;
+  log_pos AS logPos, approval_log_pos AS approvalLogPos`;
 
 const FINDING_COLUMNS =
   'seq, review_id AS reviewId, text, severity, alert_ids AS alertIds, created_us AS createdUs, created_by AS createdBy';
@@ -92,6 +107,8 @@ export class SqliteReviews implements ReviewStore {
   readonly #sign;
   readonly #setLogPos;
   readonly #unlogged;
+  readonly #setApprovalLogPos;
+  readonly #unloggedApprovals;
   readonly #approve;
   readonly #outcomes;
   readonly #lastBefore;
@@ -121,6 +138,13 @@ export class SqliteReviews implements ReviewStore {
        WHERE id = @id AND signed_us IS NULL AND revision = @revision`,
     );
     this.#setLogPos = db.prepare('UPDATE reviews SET log_pos = ? WHERE id = ? AND log_pos IS NULL AND signed_us IS NOT NULL');
+    this.#setApprovalLogPos = db.prepare(
+      'UPDATE reviews SET approval_log_pos = ? WHERE id = ? AND approval_log_pos IS NULL AND approved_us IS NOT NULL',
+    );
+    this.#unloggedApprovals = db.prepare(
+      `SELECT ${REVIEW_COLUMNS} FROM reviews
+       WHERE approved_us IS NOT NULL AND approval_log_pos IS NULL AND log_pos IS NOT NULL ORDER BY seq LIMIT ?`,
+    );
     this.#unlogged = db.prepare(
       `SELECT ${REVIEW_COLUMNS} FROM reviews WHERE signed_us IS NOT NULL AND log_pos IS NULL ORDER BY seq LIMIT ?`,
     );
@@ -212,6 +236,14 @@ export class SqliteReviews implements ReviewStore {
 
   listUnloggedReviews(limit: number): StoredReview[] {
     return (this.#unlogged.all(Math.max(1, Math.trunc(limit))) as ReviewRowRaw[]).map(reviewOfRow);
+  }
+
+  setApprovalLogPos(id: string, pos: number): boolean {
+    return this.#setApprovalLogPos.run(pos, id).changes > 0;
+  }
+
+  listUnloggedApprovals(limit: number): StoredReview[] {
+    return (this.#unloggedApprovals.all(Math.max(1, Math.trunc(limit))) as ReviewRowRaw[]).map(reviewOfRow);
   }
 
   approveReview(id: string, a: ReviewApproval): boolean {

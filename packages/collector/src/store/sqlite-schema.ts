@@ -30,7 +30,7 @@ import type { Migration } from './migrations.js';
 import { ALERTS_SCHEMA } from './sqlite-alerts.js';
 import { OUTBOX_SCHEMA } from './sqlite-outbox.js';
 import { RETENTION_SCHEMA } from './sqlite-retention.js';
-import { REVIEWS_SCHEMA } from './sqlite-reviews.js';
+import { REVIEW_APPROVAL_LOG_POS, REVIEWS_SCHEMA } from './sqlite-reviews.js';
 import { migrateStreamState } from './sqlite-stream-state-migration.js';
 import { USERS_SCHEMA } from './sqlite-users.js';
 
@@ -198,4 +198,6 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = Object.freeze([
   { id: 8, name: 'periodic_reviews', up: REVIEWS_SCHEMA },
   // Retention: pruning times per position and the runs (sqlite-retention.ts).
   { id: 9, name: 'retention', up: RETENTION_SCHEMA },
+  // Log position of each approval's review_approved record, backfilled from the log (sqlite-reviews.ts).
+  { id: 10, name: 'review_approval_log_pos', up: REVIEW_APPROVAL_LOG_POS },
 ]);

@@ -23,6 +23,17 @@ import type {
 import type { StoredCheckpoint } from '../types.js';
 import type { PgBridge } from './pg-bridge.js';
 
+/** Migration 9: as SQLite's migration 10 (sqlite-reviews.ts REVIEW_APPROVAL_LOG_POS). */
+export const PG_REVIEW_APPROVAL_LOG_POS = `
+ALTER TABLE reviews ADD COLUMN approval_log_pos bigint;
+UPDATE reviews SET approval_log_pos = (
+  SELECT min(pos) FROM events
+  WHERE name = 'review_approved' AND device = 'collector'
+    AND (CASE WHEN canonical <> '' THEN (canonical::jsonb) -> 'attrs' ->> 'review_id' END) = reviews.id
+) WHERE approved_us IS NOT NULL;
+CREATE INDEX reviews_approval_unlogged ON reviews (seq) WHERE approved_us IS NOT NULL AND approval_log_pos IS NULL;
+`;
+
 export const PG_REVIEWS_SCHEMA = `
 CREATE TABLE reviews (
   seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -70,7 +81,7 @@ const REVIEW_COLUMNS = `seq, id, schedule, period_start_us AS "periodStartUs", p
   created_us AS "createdUs", created_by AS "createdBy", evidence, evidence_us AS "evidenceUs", revision,
   signed_us AS "signedUs", signed_by AS "signedBy", signed_note AS "signedNote", checkpoint_size AS "checkpointSize",
   checkpoint_root AS "checkpointRoot", approved_us AS "approvedUs", approved_by AS "approvedBy", approval_note AS "approvalNote",
-  log_pos AS "logPos"`;
+  log_pos AS "logPos", approval_log_pos AS "approvalLogPos"`;
 const FINDING_COLUMNS =
   'seq, review_id AS "reviewId", text, severity, alert_ids AS "alertIds", created_us AS "createdUs", created_by AS "createdBy"';
 const CHECKPOINT_COLUMNS = 'tree_size AS "treeSize", root, note, created_us AS "createdUs"';
@@ -171,6 +182,24 @@ export class PgReviews implements ReviewStore {
       .query<ReviewRowRaw>(`SELECT ${REVIEW_COLUMNS} FROM reviews WHERE signed_us IS NOT NULL AND log_pos IS NULL ORDER BY seq LIMIT $1`, [
         Math.max(1, Math.trunc(limit)),
       ])
+      .rows.map(reviewOfRow);
+  }
+
+  setApprovalLogPos(id: string, pos: number): boolean {
+    const r = this.#db.query(
+      'UPDATE reviews SET approval_log_pos = $1 WHERE id = $2 AND approval_log_pos IS NULL AND approved_us IS NOT NULL',
+      [pos, id],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  listUnloggedApprovals(limit: number): StoredReview[] {
+    return this.#db
+      .query<ReviewRowRaw>(
+        `SELECT ${REVIEW_COLUMNS} FROM reviews
+         WHERE approved_us IS NOT NULL AND approval_log_pos IS NULL AND log_pos IS NOT NULL ORDER BY seq LIMIT $1`,
+        [Math.max(1, Math.trunc(limit))],
+      )
       .rows.map(reviewOfRow);
   }
 

@@ -29,7 +29,7 @@ import { PG_LEASE_SCHEMA } from './pg-lease.js';
 import type { PgMigration } from './pg-migrations.js';
 import { PG_EVENTS_PARTITIONED } from './pg-partitions.js';
 import { PG_RETENTION_SCHEMA } from './pg-retention.js';
-import { PG_REVIEWS_SCHEMA } from './pg-reviews.js';
+import { PG_REVIEW_APPROVAL_LOG_POS, PG_REVIEWS_SCHEMA } from './pg-reviews.js';
 import { PG_USERS_SCHEMA } from './pg-users.js';
 
 const INITIAL_SCHEMA = `
@@ -179,4 +179,6 @@ export const PG_MIGRATIONS: readonly PgMigration[] = Object.freeze([
   { id: 7, name: 'events_partitioned', up: PG_EVENTS_PARTITIONED },
   // Retention: pruning times per position and the runs (pg-retention.ts).
   { id: 8, name: 'retention', up: PG_RETENTION_SCHEMA },
+  // Log position of each approval's review_approved record, backfilled from the log (pg-reviews.ts).
+  { id: 9, name: 'review_approval_log_pos', up: PG_REVIEW_APPROVAL_LOG_POS },
 ]);
