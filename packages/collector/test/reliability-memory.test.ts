@@ -31,9 +31,14 @@ const RSS_LIMIT = 256 * MIB;
  * Growth over the second half, from a least-squares line through its samples.
  * The first half is the warm-up (V8 growing its heap to the load's working
  * set, SQLite's page cache filling); a leak keeps the line rising after it.
- * Measured on 2 busy cores: 0–10 MiB when it levels off.
+ * The load is a closed loop, so the faster the collector, the more garbage
+ * per second and the further V8 lets its heap grow before collecting it
+ * (the anonymous memory rises, the file-backed part stays flat). Measured on
+ * the 2-core machine: 19–21 MiB at 111–126k records per run, 19–33 MiB at
+ * 120–165k once HTTP ingest got faster. What turns a leak into a failure
+ * for certain is the old-space cap below: the child then dies of OOM.
  */
-const SECOND_HALF_GROWTH_LIMIT = 32 * MIB;
+const SECOND_HALF_GROWTH_LIMIT = 48 * MIB;
 const BODY_LIMIT = 2 * MIB;
 /**
  * V8's old space is capped: a leak then ends the child with an out-of-memory
