@@ -34,7 +34,7 @@ const RSS_LIMIT = 256 * MIB;
  * The load is a closed loop, so the faster the collector, the more garbage
  * per second and the further V8 lets its heap grow before collecting it
  * (the anonymous memory rises, the file-backed part stays flat). Measured on
- * the 2-core machine: 19–21 MiB at 111–126k records per run, 19–33 MiB at
+ * the 2-core machine: 20–21 MiB at 111–120k records per run, 19–33 MiB at
  * 120–165k once HTTP ingest got faster. What turns a leak into a failure
  * for certain is the old-space cap below: the child then dies of OOM.
  */
