@@ -20,7 +20,8 @@
  *
  * Environment: SECLOG_BENCH_PG_NODES (node counts, default "1,2,3"),
  * SECLOG_BENCH_SECONDS (5, per ingest phase), SECLOG_BENCH_EVENTS (query
- * store size, default 10000000; 0 skips part 2).
+ * store size, default 10000000; 0 skips part 2), SECLOG_BENCH_QUERIES (only
+ * the queries whose names contain one of these comma-separated words).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -216,7 +217,15 @@ async function queryPhase(cluster: PgCluster, events: number, figures: Figure[])
       process.stderr.write(`  index ${i.indexname}: ${((performance.now() - ti) / 1000).toFixed(1)} s\n`);
     }
     await sql(db, 'VACUUM ANALYZE events');
-    const size = Number((await sql(db, "SELECT pg_total_relation_size('events') AS b")).rows[0].b);
+    // A partitioned table has no storage of its own: its size is its partitions'.
+    const size = Number(
+      (
+        await sql(
+          db,
+          "SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) AS b FROM pg_inherits WHERE inhparent = 'events'::regclass",
+        )
+      ).rows[0].b,
+    );
     figures.push({
       name: `events table with indexes, ${events.toLocaleString('en-US')} events`,
       value: size / 2 ** 20,

@@ -16,6 +16,8 @@
  *   SECLOG_BENCH_DB           keep the query store at this path and reuse it when it
  *                             already holds that many events (a 10M build takes minutes)
  *   SECLOG_BENCH_COMMIT_ROWS  rows per index-set measurement (default 300000; 0 skips part 1)
+ *   SECLOG_BENCH_QUERIES      only the queries whose names contain one of these
+ *                             comma-separated words (default: all)
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
