@@ -6,7 +6,7 @@
  * power cut between a seal and the state write is recovered at open.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { type ChainedEvent, evolveKey, type SealerPolicy, SealVerifier } from '@seclog/core';
 import { type LoggerConfig, RingStore, SecurityLogger } from '../src/index.js';
@@ -73,6 +73,41 @@ test('the key of a closed epoch is overwritten in the ring file; only the curren
   assert.equal(bytes.includes(k1.toString('hex')), false, 'k_1 is gone');
   assert.ok(bytes.includes(k2.toString('hex')), 'k_2 is the state');
   await log.close();
+});
+
+test('a non-critical event that closes an epoch does not wait for the key evolution; a copy of the file taken then recovers, the key goes soon after', async () => {
+  const clock = new TestClock();
+  const cfg = deviceConfig(dir, { store: { path: `${dir}/e.ring` }, now: clock.now, t0Ms: clock.ms, sealOnClose: false });
+  const k0 = Buffer.from(cfg.sealKey!, 'hex').toString('hex');
+  const log = await SecurityLogger.open(cfg);
+  clock.advance(60_000);
+  // session_start is not critical: it resolves with the record in the ring, the seal before it appended.
+  await log.sessionStarted({ user: 'a', source: 'ssh' });
+  assert.equal(log.status().sealEpoch, 1);
+  assert.ok(readFileSync(cfg.store.path).toString('latin1').includes(k0), 'k_0 is still in the slots on the call’s turn');
+  // A power cut now (the file as it stands): the seal is in the ring, the state still holds k_0.
+  const cut = `${dir}/e-cut.ring`;
+  copyFileSync(cfg.store.path, cut);
+  // The evolution reaches both slots within a few fsyncs of the thread pool.
+  const t0 = Date.now();
+  while (readFileSync(cfg.store.path).toString('latin1').includes(k0)) {
+    assert.ok(Date.now() - t0 < 5_000, 'k_0 was still in the file after 5 s');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await log.close();
+
+  const recovered = await SecurityLogger.open({ ...cfg, store: { ...cfg.store, path: cut } });
+  assert.equal(recovered.status().sealEpoch, 1, 'the seal in the copy moved the sealer on');
+  clock.advance(60_000);
+  await recovered.loginFailed({ user: 'b', method: 'password', reason: 'bad_password' });
+  await recovered.close();
+  const recs = ringRecords(cut);
+  const v = verify(cfg, recs);
+  assert.equal(v.ok, true, JSON.stringify(v.failure));
+  assert.deepEqual(
+    seals(recs).map((s) => s.epoch),
+    [0, 1],
+  );
 });
 
 test('downtime: at open, every epoch that ended while the device was off is sealed, in turn', async () => {

@@ -90,6 +90,25 @@ describe('each broken rule is named with its path', () => {
   }
 });
 
+test('record times: a valid second is remembered, and a bad date is refused whatever came before it', () => {
+  const at = (time: string) => {
+    const r = good();
+    r.time = time;
+    return validateEvent(r).map((i) => `${i.path}:${i.rule}`);
+  };
+  // Same second, other fraction: valid; then a date that does not exist, in any order around valid ones.
+  assert.deepEqual(at('2028-02-29T23:59:59.000001Z'), []);
+  assert.deepEqual(at('2028-02-29T23:59:59.999999Z'), []);
+  assert.deepEqual(at('2027-02-29T23:59:59.000001Z'), ['time:date-time']);
+  assert.deepEqual(at('2028-02-29T23:59:59.000002Z'), []);
+  assert.deepEqual(at('2028-02-30T23:59:59.000002Z'), ['time:date-time']);
+  assert.deepEqual(at('2028-02-29T24:59:59.000002Z'), ['time:date-time']);
+  assert.deepEqual(at('2028-02-29T23:59:60.000002Z'), ['time:date-time']);
+  // A prefix that matches the remembered second but not the format is still refused by the format.
+  assert.deepEqual(at('2028-02-29T23:59:59.0000021Z'), ['time:date-time']);
+  assert.deepEqual(at('2028-02-29T23:59:59Z'), ['time:date-time']);
+});
+
 test('chained records need every chain field', () => {
   const r = good();
   delete r.prev;

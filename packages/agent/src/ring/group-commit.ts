@@ -25,6 +25,8 @@ export interface CommitTarget {
 
 interface Waiter {
   seq: number;
+  /** The fsync round that must complete (0: any that covers `seq`); see nextRound. */
+  round: number;
   /** performance.now() by which an fsync covering it must have started. */
   deadline: number;
   resolve: () => void;
@@ -49,6 +51,9 @@ export class GroupCommit {
   #shared: (Waiter & { promise: Promise<void> }) | null = null;
   /** fsyncs completed; for stats and the bench. */
   fsyncs = 0;
+  /** fsync rounds begun, and the last one completed without error (round numbers start at 1). */
+  #begun = 0;
+  #completed = 0;
 
   constructor(target: CommitTarget, durableSeq: number) {
     this.#target = target;
@@ -82,7 +87,7 @@ export class GroupCommit {
     }
     if (deadline > 0 && shared === null) return this.#share(seq, deadline);
     const p = new Promise<void>((resolve, reject) => {
-      this.#waiters.push({ seq, deadline, resolve, reject });
+      this.#waiters.push({ seq, round: 0, deadline, resolve, reject });
     });
     this.#schedule(deadline);
     return p;
@@ -95,6 +100,7 @@ export class GroupCommit {
     });
     const w = {
       seq,
+      round: 0,
       deadline,
       promise,
       resolve: () => {
@@ -110,6 +116,22 @@ export class GroupCommit {
     this.#waiters.push(w);
     this.#schedule(deadline);
     return promise;
+  }
+
+  /**
+   * Resolves when an fsync that begins after this call has completed, within
+   * `maxDelayMs`, whether or not anything was appended: for what the target
+   * writes at beginSync (the state slots) rather than for records.
+   */
+  nextRound(maxDelayMs: number): Promise<void> {
+    const deadline = maxDelayMs <= 0 ? 0 : performance.now() + maxDelayMs;
+    // A round running now began before this call: the one after it is the first that counts.
+    const round = this.#begun + 1;
+    const p = new Promise<void>((resolve, reject) => {
+      this.#waiters.push({ seq: 0, round, deadline, resolve, reject });
+    });
+    this.#schedule(deadline);
+    return p;
   }
 
   /** Resolves when no fsync is running or queued (before closing the file). */
@@ -167,12 +189,13 @@ export class GroupCommit {
     }
     this.cancelTimer();
     this.#running = true;
+    const round = ++this.#begun;
     let seq: number;
     try {
       seq = this.#target.beginSync();
     } catch (err) {
       this.#running = false;
-      this.#release(err as Error);
+      this.#release(err as Error, Number.POSITIVE_INFINITY, round);
       this.#notifyIdle();
       return;
     }
@@ -184,9 +207,10 @@ export class GroupCommit {
         this.fsyncs++;
         this.#target.endSync(seq);
         if (seq > this.#durableSeq) this.#durableSeq = seq;
+        this.#completed = round;
         this.#release(null);
       } else {
-        this.#release(new SeclogError('AGENT_RING_IO', `fdatasync of the ring failed: ${err.message}`, {}, { cause: err }), seq);
+        this.#release(new SeclogError('AGENT_RING_IO', `fdatasync of the ring failed: ${err.message}`, {}, { cause: err }), seq, round);
       }
       // Those who arrived during this fsync form the next group, at the earliest deadline among them.
       if (this.#waiters.length > 0) {
@@ -197,12 +221,12 @@ export class GroupCommit {
     }, urgent);
   }
 
-  /** Resolve the waiters now durable; with an error, reject those the failed fsync was to cover. */
-  #release(err: Error | null, upTo = Number.POSITIVE_INFINITY): void {
+  /** Resolve the waiters now durable; with an error, reject those the failed fsync (round `failed`) was to cover. */
+  #release(err: Error | null, upTo = Number.POSITIVE_INFINITY, failed = Number.POSITIVE_INFINITY): void {
     const keep: Waiter[] = [];
     for (const w of this.#waiters) {
-      if (err !== null && w.seq <= upTo) w.reject(err);
-      else if (err === null && w.seq <= this.#durableSeq) w.resolve();
+      if (err !== null && w.seq <= upTo && w.round <= failed) w.reject(err);
+      else if (err === null && w.seq <= this.#durableSeq && w.round <= this.#completed) w.resolve();
       else keep.push(w);
     }
     this.#waiters = keep;

@@ -59,6 +59,7 @@ import { ScanWindow } from './scan-window.js';
 import { SeqIndex } from './seq-index.js';
 import { RING_MAX_STATE_BYTES } from './slot.js';
 import { type Snapshot, StateSlots } from './state-slots.js';
+import { StateUpdates } from './state-updates.js';
 
 const TAIL_CACHE_BYTES = 64 * 1024;
 const READ_WINDOW_BYTES = 256 * 1024;
@@ -94,6 +95,7 @@ export class RingStore {
   // Durability: the state slots (and what the durable one says), and the group commit.
   readonly #slots: StateSlots;
   readonly #commit: GroupCommit;
+  readonly #stateUpdates: StateUpdates;
 
   readonly #index = new SeqIndex();
   readonly #hdr = Buffer.alloc(FRAME_HEADER_BYTES);
@@ -193,6 +195,12 @@ export class RingStore {
       },
       this.#lastSeq,
     );
+    this.#stateUpdates = new StateUpdates({
+      slots: this.#slots,
+      lastSeq: () => this.#lastSeq,
+      durable: (seq, ms) => this.#commit.soon(seq, ms),
+      nextRound: (ms) => this.#commit.nextRound(ms),
+    });
     // Leave two good slots and a good superblock behind, and a state that matches what was found, so what was
     // reported is not reported again. A clean open writes nothing. The data (and pads) are fsynced before a
     // slot claims them; a slot is written only while the other is valid and durable (slot.ts), except when
@@ -584,20 +592,31 @@ export class RingStore {
    */
   setState(blob: Uint8Array, opts: { erase?: boolean } = {}): void {
     this.#assertOpen();
-    if (blob.length > RING_MAX_STATE_BYTES) {
-      throw new SeclogError(
-        'AGENT_RING_STATE_TOO_LARGE',
-        `state of ${blob.length} bytes exceeds the ${RING_MAX_STATE_BYTES} a slot holds`,
-        {
-          bytes: blob.length,
-          maxBytes: RING_MAX_STATE_BYTES,
-        },
-      );
-    }
+    checkStateSize(blob);
+    const { id, erase } = this.#stateUpdates.beginBlocking(opts.erase === true);
     this.#slots.state = blob.slice();
     this.#slots.stale = true;
     this.sync();
-    if (opts.erase === true) this.#slots.writeNow(this.#ackedSeq);
+    if (erase) this.#slots.writeNow(this.#ackedSeq);
+    this.#stateUpdates.endBlocking(id);
+  }
+
+  /**
+   * setState without blocking: the same steps in the same order (records
+   * durable, one slot, with `erase` the other), each an fsync round of the
+   * group commit, started within a millisecond (state-updates.ts). Resolves
+   * when the blob, or one set after it, is durable. Until then the slots (and
+   * `state`) hold the previous blob; a power cut before that leaves it there.
+   */
+  setStateSoon(blob: Uint8Array, opts: { erase?: boolean } = {}): Promise<void> {
+    this.#assertOpen();
+    checkStateSize(blob);
+    return this.#stateUpdates.soon(blob.slice(), opts.erase === true);
+  }
+
+  /** Whether a setStateSoon blob is not durable yet. */
+  get statePending(): boolean {
+    return this.#stateUpdates.pending;
   }
 
   #snapshot(): Snapshot {
@@ -696,6 +715,8 @@ export class RingStore {
   /** Sync everything and close the file. Waiters of durable()/syncSoon() are resolved first. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    // A failed state write has rejected its callers already; close still syncs what it can.
+    await this.#stateUpdates.idle();
     await this.#commit.whenIdle();
     if (this.#closed) return;
     this.sync();
@@ -721,5 +742,14 @@ export class RingStore {
   #dist(a: number, b: number): number {
     const d = b - a;
     return d >= 0 ? d : d + this.#cap;
+  }
+}
+
+function checkStateSize(blob: Uint8Array): void {
+  if (blob.length > RING_MAX_STATE_BYTES) {
+    throw new SeclogError('AGENT_RING_STATE_TOO_LARGE', `state of ${blob.length} bytes exceeds the ${RING_MAX_STATE_BYTES} a slot holds`, {
+      bytes: blob.length,
+      maxBytes: RING_MAX_STATE_BYTES,
+    });
   }
 }
