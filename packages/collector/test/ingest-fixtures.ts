@@ -6,7 +6,7 @@ import type { ChainedEvent } from '@seclog/core';
 import { eventTimeNow, recordChainHashHex, uuidv7, ZERO_HASH_HEX } from '@seclog/core';
 import { loadConfig } from '../src/config/load.js';
 import { addDevice, type DeviceFile } from '../src/enrol/enrol.js';
-import { type Collector, openCollector } from '../src/server/collector.js';
+import { type Collector, type OpenCollectorOptions, openCollector } from '../src/server/collector.js';
 
 /** Records 1..n of one device stream, chained (`from` lets a test build a window). */
 /** `n` chained records of `device` (failed logins, clock synced); `over` changes fields of every record before it is hashed. */
@@ -47,10 +47,13 @@ export interface TestCollector {
   cleanup(): Promise<void>;
 }
 
-export async function startTestCollector(overrides: Record<string, unknown> = {}): Promise<TestCollector> {
+export async function startTestCollector(
+  overrides: Record<string, unknown> = {},
+  options: OpenCollectorOptions = {},
+): Promise<TestCollector> {
   const dir = mkdtempSync(join(tmpdir(), 'seclog-c-'));
   const config = loadConfig({ env: {}, cwd: dir, flags: { dataDir: join(dir, 'data'), ...overrides } });
-  const c = await openCollector(config);
+  const c = await openCollector(config, options);
   return {
     c,
     dir,

@@ -91,6 +91,47 @@ test('a review done in time raises no alert; with approval required, only an app
   assert.equal(overdueAlerts().filter((a) => a.group.schedule === 'sec').length, 1);
 });
 
+test('a review done late closes its overdue alert at the next tick, recorded as the collector’s alert_transition', async () => {
+  const store = t.c.data.store;
+  const cfg: ReviewsConfig = { ...WEEKLY, schedules: [{ name: 'late', every: 'weekly', dueDays: 2 }] };
+  store.setMeta('review.schedule.late.since', String(ms('2026-11-20T00:00:00Z') * 1000));
+  t.c.integrator.integrate();
+  t.c.integrator.checkpoint();
+  const s = service('2026-11-25T12:00:00Z', cfg);
+  const [raised] = (await s.tick()).overdue;
+  assert.equal(raised?.group.schedule, 'late');
+  assert.deepEqual((await s.tick()).closed, [], 'nothing to close while the review is not done');
+  // An analyst acknowledges it meanwhile; the review is then started and signed, two days late.
+  const ack = await t.c.app.inject({
+    method: 'POST',
+    url: `/api/v1/alerts/${raised!.id}/transition`,
+    headers: { authorization: `Bearer ${t.admin}`, 'content-type': 'application/json' },
+    payload: { to: 'acknowledged' },
+  });
+  assert.equal(ack.statusCode, 200, ack.body);
+  const { review } = s.start({ schedule: 'late' }, { id: 'user/alice' });
+  await s.sign(review.id, { id: 'user/alice' });
+  const later = service('2026-11-27T08:00:00Z', cfg);
+  const tick = await later.tick();
+  assert.deepEqual(tick.overdue, [], 'a done review raises nothing');
+  assert.deepEqual(tick.closed, [raised!.id]);
+  const alert = store.alerts().getAlert(raised!.id)!;
+  assert.equal(alert.status, 'closed');
+  assert.equal(alert.resolution, 'true_positive');
+  const last = store.alerts().listAlertTransitions(alert.id).at(-1)!;
+  assert.equal(last.actor, 'collector/reviews');
+  assert.equal(last.from, 'acknowledged');
+  assert.match(String(last.comment), new RegExp(`review ${review.id} of this period is done \\(signed by user/alice\\)`));
+  const record = store.readEvents(last.logPos!, last.logPos! + 1).map((e) => JSON.parse(e.canonical) as SecurityEvent)[0]!;
+  assert.equal(record.name, 'alert_transition');
+  assert.equal(record.actor?.user, 'collector/reviews');
+  assert.deepEqual(
+    { ...record.attrs, reason: undefined },
+    { alert_id: alert.id, from_state: 'acknowledged', to_state: 'closed', resolution: 'true_positive', reason: undefined },
+  );
+  assert.deepEqual((await later.tick()).closed, [], 'closed once');
+});
+
 test('a schedule seen for the first time raises nothing for periods that ended before', async () => {
   const s = service('2027-03-10T00:00:00Z', { ...WEEKLY, schedules: [{ name: 'fresh', every: 'monthly', dueDays: 0 }] });
   assert.deepEqual((await s.tick()).overdue, []);

@@ -15,6 +15,15 @@ import { type AlertCandidate, formatUs, resolveFieldPath } from '@seclog/detect'
 import type { OwnEvent } from '../ingest/own-stream.js';
 import type { NewAlert, StoredAlert } from '../store/alert-types.js';
 
+/**
+ * What an alert id looks like, for the API's path and body checks: `alr-` + the engine's key (32 hex),
+ * or `alr-review-overdue:<schedule>:<period start>` for the alerts of overdue reviews
+ * (review/overdue.ts). The second form was refused by the API's first pattern, so those alerts could
+ * be listed but not opened, triaged or cited in a finding.
+ */
+export const ALERT_ID_PATTERN =
+  '^alr-(?:[0-9a-f]{32}|review-overdue:[a-z0-9][a-z0-9_-]{0,47}:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z)$';
+
 /** The alert id: stable for the same candidate on any run, like the key it is made of. */
 export function alertIdOf(key: string): string {
   return `alr-${key}`;

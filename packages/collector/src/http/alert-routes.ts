@@ -13,6 +13,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import Type, { type TSchema } from 'typebox';
 import { alertDetailJson, alertJson } from '../detect/alert-json.js';
 import { ALERT_PAGE, encodeAlertCursor, parseAlertQuery } from '../detect/alert-query.js';
+import { ALERT_ID_PATTERN } from '../detect/alert-record.js';
 import type { Actor } from '../detect/audit.js';
 import type { TransitionRequest } from '../detect/lifecycle.js';
 import type { Detection } from '../detect/open-detection.js';
@@ -105,7 +106,7 @@ const TransitionBodySchema = Type.Object(
   { additionalProperties: false },
 );
 
-const IdParams = Type.Object({ id: Type.String({ pattern: '^alr-[0-9a-f]{32}$', description: 'The alert id' }) });
+const IdParams = Type.Object({ id: Type.String({ pattern: ALERT_ID_PATTERN, description: 'The alert id' }) });
 
 export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, opts) => {
   const { store, detection } = opts;

@@ -9,6 +9,7 @@ import { SeclogError, type Severity } from '@seclog/core';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import Type, { type TSchema } from 'typebox';
 import { principalActor } from '../auth/principal.js';
+import { ALERT_ID_PATTERN } from '../detect/alert-record.js';
 import type { OwnStream } from '../ingest/own-stream.js';
 import { recordAccess } from '../query/access-log.js';
 import { parseTimeUs } from '../review/period-input.js';
@@ -87,7 +88,7 @@ const FindingBodySchema = Type.Object(
   {
     text: Type.String({ minLength: 1, maxLength: 4000 }),
     severity: Type.Enum(['info', 'low', 'medium', 'high', 'critical']),
-    alertIds: Type.Optional(Type.Array(Type.String({ pattern: '^alr-[0-9a-f]{32}$' }), { maxItems: 100 })),
+    alertIds: Type.Optional(Type.Array(Type.String({ pattern: ALERT_ID_PATTERN }), { maxItems: 100 })),
   },
   closed,
 );

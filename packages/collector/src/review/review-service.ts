@@ -25,7 +25,7 @@ import type { ReviewPage, ReviewQuery, StoredFinding, StoredReview } from '../st
 import type { Store, StoredCheckpoint } from '../store/types.js';
 import type { ReviewsConfig } from './config-schema.js';
 import { collectEvidence, type StorageProvider } from './evidence.js';
-import { overdueAlerts } from './overdue.js';
+import { closeDoneOverdue, overdueAlerts } from './overdue.js';
 import { checkPeriod, reviewIdOf } from './period-input.js';
 import { reviewApprovedEvent, reviewSignedEvent } from './review-events.js';
 import { findingJson, type ReviewDetailJson, type ReviewJson, reviewJson } from './review-json.js';
@@ -389,9 +389,10 @@ export class ReviewService {
 
   /**
    * The periodic duty (the server runs it every reviews.checkIntervalMs): appends review records still
-   * missing from the log, and raises one alert per schedule period whose review is overdue.
+   * missing from the log, raises one alert per schedule period whose review is overdue, and closes
+   * the open ones whose review has been done since.
    */
-  async tick(): Promise<{ appended: number; overdue: StoredAlert[] }> {
+  async tick(): Promise<{ appended: number; overdue: StoredAlert[]; closed: string[] }> {
     let appended = 0;
     const reviews = this.#o.store.reviews();
     for (const r of reviews.listUnloggedReviews(50)) {
@@ -406,15 +407,18 @@ export class ReviewService {
       reviews.setApprovalLogPos(r.id, pos as number);
       appended++;
     }
-    const overdue = await overdueAlerts({
+    const periods = {
       store: this.#o.store,
       schedules: this.schedules,
-      isDone: (r) => this.isDone(r),
+      isDone: (r: StoredReview) => this.isDone(r),
       nowUs: this.#nowUs(),
       append: this.#o.append,
-      ...(this.#o.onAlertStored === undefined ? {} : { onAlertStored: this.#o.onAlertStored }),
-    });
-    return { appended, overdue };
+    };
+    const onAlertStored = this.#o.onAlertStored;
+    const overdue = await overdueAlerts({ ...periods, ...(onAlertStored === undefined ? {} : { onAlertStored }) });
+    // Reviews done late: their periods' overdue alerts close themselves.
+    const closed = await closeDoneOverdue(periods);
+    return { appended, overdue, closed };
   }
 }
 

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { SignInOptions } from '../auth/sign-in.js';
 import { registerClusterMetrics } from '../cluster/cluster-metrics.js';
 import { INTEGRATOR_LEASE, LeaseKeeper, type LeaseTimings, nodeName } from '../cluster/lease-keeper.js';
 import type { CollectorConfig } from '../config/schema.js';
@@ -83,6 +84,8 @@ export interface OpenCollectorOptions {
   dashboard?: DashboardRoutesOptions;
   /** Integrator lease timings on PostgreSQL, over the configuration's `cluster` (tests shorten them). */
   cluster?: Partial<LeaseTimings>;
+  /** Sign-in settings (lockout, session lengths, attempts per minute, the clock); tests set the clock. */
+  signIn?: SignInOptions;
 }
 
 export async function openCollector(config: CollectorConfig, options: OpenCollectorOptions = {}): Promise<Collector> {
@@ -252,6 +255,7 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
       feed,
       ...(detection === undefined ? {} : { detection }),
       ...(options.dashboard === undefined ? {} : { dashboard: options.dashboard }),
+      ...(options.signIn === undefined ? {} : { signIn: options.signIn }),
       server: { logger: options.logger ?? false, ...(https ? { https } : {}) },
     });
     appLog = app.log;
