@@ -131,9 +131,10 @@ export class RecordWriter {
   #append(ev: SecurityEvent): WrittenRecord {
     const seq = this.#seq + 1;
     const rec = withChainFields(ev, this.stream, seq, this.#o.boot, this.#o.mono(), this.#hash);
-    const bytes = encodeRecord(canonicalize(rec));
+    const text = canonicalize(rec);
+    const bytes = encodeRecord(text);
     if (bytes === undefined) {
-      const n = Buffer.byteLength(canonicalize(rec), 'utf8');
+      const n = Buffer.byteLength(text, 'utf8');
       const message = `the canonical record with its chain fields is ${n} bytes; the limit is ${LIMITS.recordBytes}`;
       throw new SeclogError('EVENT_INVALID', `${rec.name}: ${message}`, { errors: [{ path: '', rule: 'record-bytes', message }] });
     }

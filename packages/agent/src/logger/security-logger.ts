@@ -394,8 +394,7 @@ class SecurityLoggerBase {
    * the thread pool, state-updates.ts, instead of three on this thread).
    */
   #persistSoon(): void {
-    this.#state = { ...this.#state, sealer: this.#writer.sealer?.state() ?? null, disabled: [...this.#disabled] };
-    const write = this.#ring.setStateSoon(encodeState(this.#state), { erase: true });
+    const write = this.#ring.setStateSoon(this.#refreshState(), { erase: true });
     this.#stateWrite = write;
     write.then(() => {
       if (!this.#closed) this.#source.notify(this.#ring.stats().durableSeq, false);
@@ -404,9 +403,14 @@ class SecurityLoggerBase {
 
   /** Write the state (seal key, stream, opt-out) to the ring's slots; with `erase`, the previous key is overwritten in both. */
   #persist(erase: boolean): void {
-    this.#state = { ...this.#state, sealer: this.#writer.sealer?.state() ?? null, disabled: [...this.#disabled] };
-    this.#ring.setState(encodeState(this.#state), { erase });
+    this.#ring.setState(this.#refreshState(), { erase });
     this.#source.notify(this.#ring.stats().durableSeq, false);
+  }
+
+  /** The state as it stands now (the sealer's current key, the opt-out), kept and encoded for the slots. */
+  #refreshState(): Uint8Array {
+    this.#state = { ...this.#state, sealer: this.#writer.sealer?.state() ?? null, disabled: [...this.#disabled] };
+    return encodeState(this.#state);
   }
 
   /** Seal empty epochs too: a timer at the end of the open epoch. */
