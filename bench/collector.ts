@@ -32,9 +32,9 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChainedEvent, Hash } from '@seclog/core';
-import Database from 'better-sqlite3';
 import { addDevice, type BatchWrite, createApiToken, openDataDir, openSqliteStore } from '../packages/collector/src/index.js';
 import { type ChildCollector, startChildCollector } from '../packages/collector/test/support/child-collector.js';
+import { bareInsert } from './bare-insert.js';
 import { summariseProfile } from './cpu-profile.js';
 import { type Figure, report } from './harness.js';
 import { agent, BATCH, closedLoop, Feed, newEncodeStats, openLoop, type Row, RssProbe, type Tokens } from './ingest-load.js';
@@ -47,47 +47,6 @@ const PROFILE = env.SECLOG_BENCH_PROFILE === '1';
 /** Records/s the encoded batches are provisioned for (the max phase ends early, and says so, when they run out). */
 const PROVISION = Number(env.SECLOG_BENCH_PROVISION ?? 150_000);
 const WARMUP_MS = 1500;
-
-/** The same rows into a plain table with the collector's pragmas, 1,000 per transaction. */
-function bareInsert(path: string, rows: readonly Row[]): { rate: number; perCpuSecond: number } {
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.exec(`CREATE TABLE events (
-    pos INTEGER PRIMARY KEY, device TEXT NOT NULL, stream TEXT, seq INTEGER, received_us INTEGER NOT NULL, time_us INTEGER NOT NULL,
-    name TEXT NOT NULL, outcome TEXT NOT NULL, severity TEXT NOT NULL, actor_ip TEXT, actor_user TEXT,
-    digest BLOB NOT NULL, chain_hash BLOB NOT NULL, canonical TEXT NOT NULL) STRICT`);
-  const insert = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const tx = db.transaction((from: number, to: number) => {
-    const receivedUs = Date.now() * 1000;
-    for (let i = from; i < to; i++) {
-      const r = rows[i]!;
-      insert.run(
-        i,
-        r.device,
-        r.stream,
-        r.seq,
-        receivedUs,
-        r.timeUs,
-        r.name,
-        r.outcome,
-        r.severity,
-        r.ip,
-        r.user,
-        r.digest,
-        r.chainHash,
-        r.canonical,
-      );
-    }
-  });
-  const start = performance.now();
-  const cpu = process.cpuUsage();
-  for (let i = 0; i < rows.length; i += 1000) tx.immediate(i, Math.min(rows.length, i + 1000));
-  const rate = rows.length / ((performance.now() - start) / 1000);
-  const used = process.cpuUsage(cpu);
-  db.close();
-  return { rate, perCpuSecond: rows.length / ((used.user + used.system) / 1e6) };
-}
 
 /**
  * The same rows through the collector's Store (its real schema and indexes),

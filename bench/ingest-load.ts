@@ -43,6 +43,24 @@ export interface Row {
   canonical: string;
 }
 
+/** A chained record as the row the collector stores for it. */
+export function rowOf(device: string, rec: ChainedEvent, digest: Buffer, chainHash: Buffer, canonical: string): Row {
+  return {
+    device,
+    stream: rec.stream,
+    seq: rec.seq,
+    timeUs: Date.parse(rec.time) * 1000,
+    name: rec.name,
+    outcome: rec.outcome,
+    severity: rec.severity,
+    ip: rec.actor?.ip ?? null,
+    user: rec.actor?.user ?? null,
+    digest,
+    chainHash,
+    canonical,
+  };
+}
+
 export interface EncodeStats {
   eventBytes: number;
   sampled: number;
@@ -180,20 +198,7 @@ export class Feed {
     const h = chainHash(rec.seq, Buffer.from(head.hash, 'hex'), digest);
     this.#head = { stream: this.stream, seq: rec.seq, hash: h.toString('hex') };
     if (rows !== undefined && rows.length < KEEP_ROWS) {
-      rows.push({
-        device: this.device,
-        stream: this.stream,
-        seq: rec.seq,
-        timeUs: Date.parse(rec.time) * 1000,
-        name: rec.name,
-        outcome: rec.outcome,
-        severity: rec.severity,
-        ip: rec.actor?.ip ?? null,
-        user: rec.actor?.user ?? null,
-        digest,
-        chainHash: h,
-        canonical,
-      });
+      rows.push(rowOf(this.device, rec, digest, h, canonical));
     }
     return canonical;
   }

@@ -23,7 +23,10 @@
  * First, in this process, the CPU per message of parsing, building the
  * passthrough record and chaining it (bench/syslog-stages.ts): the figure to
  * compare between versions of the code, since the throughput ones follow the
- * machine's load.
+ * machine's load. Then the same messages, made into the rows the collector
+ * stores, go through the bare better-sqlite3 insert of the collector bench
+ * (bench/bare-insert.ts): bare ÷ rsyslog is the ceiling of the ratio above
+ * for anything that keeps a row per message in SQLite on this machine.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,14 +34,17 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bareInsert } from './bare-insert.js';
 import { type Figure, report } from './harness.js';
-import { measureSyslogStages } from './syslog-stages.js';
+import { measureSyslogStages, syslogRows } from './syslog-stages.js';
 
 const env = process.env;
 const CONNECTIONS = Number(env.SECLOG_BENCH_CONNECTIONS ?? 4);
 const MESSAGES = Number(env.SECLOG_BENCH_MESSAGES ?? 200_000);
 const WARMUP = Number(env.SECLOG_BENCH_WARMUP ?? 20_000);
 const MESSAGE_BYTES = 300;
+/** Rows for the bare insert: enough for a steady rate, few enough to keep this process small. */
+const BARE_ROWS = 200_000;
 const TIMEOUT_MS = 300_000;
 const RSYSLOGD = ['/usr/sbin/rsyslogd', '/sbin/rsyslogd'].find((p) => existsSync(p));
 
@@ -53,6 +59,9 @@ function frame(conn: number, i: number): Buffer {
   const msg = head + 'x'.repeat(Math.max(0, MESSAGE_BYTES - head.length));
   return Buffer.from(`${Buffer.byteLength(msg)} ${msg}`);
 }
+
+/** A frame's message without its octet count (what the parser gets). */
+const withoutCount = (f: Buffer): Buffer => f.subarray(f.indexOf(' ') + 1);
 
 /** Per connection, its share of `count` messages as ~64 KiB chunks, numbered from `from`. */
 function encodeLoad(from: number, count: number): Buffer[][] {
@@ -268,8 +277,13 @@ export async function run(): Promise<void> {
       `syslog bench: ${CONNECTIONS} connections, ${WARMUP} warm-up + ${MESSAGES} timed messages of ~${MESSAGE_BYTES} B\n`,
     );
     // Before the child starts, so nothing else of this bench runs beside it.
-    const stages = measureSyslogStages((i) => frame(0, i).subarray(frame(0, i).indexOf(' ') + 1));
+    const stages = measureSyslogStages((i) => withoutCount(frame(0, i)));
     process.stdout.write(`parse + passthrough + chain: ${stages.medianUs.toFixed(1)} µs CPU per message (median)\n`);
+    const bare = bareInsert(
+      join(root, 'bare.db'),
+      syslogRows((c, i) => withoutCount(frame(c, i)), CONNECTIONS, Math.min(MESSAGES, BARE_ROWS)),
+    );
+    process.stdout.write(`bare better-sqlite3 insert of the same messages as rows: ${Math.round(bare.rate)} rows/s\n`);
     const seclog = await benchSeclog(root);
     process.stdout.write(`seclog: ${Math.round(seclog.rate)} messages/s (durable), RSS max ${(seclog.rssMax / 1048576).toFixed(0)} MiB\n`);
     const figures: Figure[] = [
@@ -287,6 +301,8 @@ export async function run(): Promise<void> {
         better: 'lower',
       },
       { name: '  least of the rounds', value: stages.minUs, unit: 'µs', better: 'lower' },
+      { name: 'bare better-sqlite3 insert of the same messages as rows, 1,000/tx', value: bare.rate, unit: 'rows/s', better: 'higher' },
+      { name: '  seclog ÷ bare insert', value: seclog.rate / bare.rate, unit: 'ratio', better: 'higher' },
     ];
     if (RSYSLOGD === undefined) {
       process.stdout.write('rsyslogd not found (apt-get install rsyslog): no comparison\n');
@@ -296,6 +312,8 @@ export async function run(): Promise<void> {
       figures.push(
         { name: 'rsyslog imtcp -> omfile, same load', value: rs, unit: 'messages/s', better: 'higher' },
         { name: 'seclog / rsyslog (target >= 0.5)', value: seclog.rate / rs, unit: 'ratio', better: 'higher' },
+        // No receiver that stores each message as a row in SQLite can pass this on this machine.
+        { name: '  bare insert / rsyslog: the ceiling of that ratio', value: bare.rate / rs, unit: 'ratio', better: 'higher' },
       );
     }
     report('syslog', figures);
