@@ -16,6 +16,7 @@ import { storedLeafHash } from '../src/integrate/leaf-hash.js';
 import { policyOf } from '../src/retention/policy.js';
 import { runRetention } from '../src/retention/retention-run.js';
 import { PgBridge, preparePgWorker } from '../src/store/pg/pg-bridge.js';
+import type { PgPartitionRetention } from '../src/store/pg/pg-partition-retention.js';
 import { PG_MIGRATIONS } from '../src/store/pg/pg-schema.js';
 import { openPgStore, type PgStore } from '../src/store/pg/pg-store.js';
 import type { BatchWrite } from '../src/store/types.js';
@@ -444,8 +445,36 @@ describe('PostgreSQL events partitioned by month of receipt', { skip: PG_BIN ? f
       // The month takes new rows as before, and a second run finds nothing more.
       store.commitBatches([at(w.batch('dev-c', 's', 2, { name: 'sys_fault' }), MAR + 5e9)]);
       assert.equal(store.readEvents(total, total + 2).length, 2);
+      store.putCheckpoint({ treeSize: total + 2, root: new Uint8Array(32) as Hash, note: 'test', createdUs: Date.now() * 1000 });
+      const months = store.retention().partitions as PgPartitionRetention;
+      const judged = months.judgements();
       const again = await runRetention(store, policy, { trigger: 'manual', nowUs: nowUs + 1 });
       assert.deepEqual([again.deleted, again.months.count], [0, 0]);
+      // Only March gained rows since its judgement: February is not read again.
+      const since = (j: { read: number; skipped: number }) => ({ read: j.read - judged.read, skipped: j.skipped - judged.skipped });
+      // Every month the run considered, as runRetention lists them (ended before now − the shortest retention).
+      const listed = (await months.months(nowUs + 1 - 30 * 24 * 3600e6)).map((m) => m.name);
+      assert.ok(listed.includes('events_y2025m02') && listed.includes('events_y2025m03'), listed.join());
+      assert.deepEqual(since(months.judgements()), { read: 1, skipped: listed.length - 1 }, 'March read again, the others skipped');
+      // Nothing changed since: no month is read.
+      const third = months.judgements();
+      await runRetention(store, policy, { trigger: 'manual', nowUs: nowUs + 2 });
+      assert.equal(months.judgements().read, third.read);
+      // Rows the newest checkpoint does not cover yet: that month is read on every run until one does.
+      store.commitBatches([at(w.batch('dev-c', 's', 1, { name: 'sys_fault' }), MAR + 6e9)]);
+      for (const k of [3, 4]) {
+        const before = months.judgements().read;
+        await runRetention(store, policy, { trigger: 'manual', nowUs: nowUs + k });
+        assert.equal(months.judgements().read - before, 1, `run ${k}: March read again`);
+      }
+      store.putCheckpoint({ treeSize: total + 3, root: new Uint8Array(32) as Hash, note: 'test', createdUs: Date.now() * 1000 });
+      // A policy under which more has expired there: both months are judged again.
+      const shorter = policyOf({ defaultDays: 3650, groups: { authentication: 30, configuration: 30, system: 30 }, maxPayloadBytes: 0 });
+      const fourth = months.judgements();
+      const r4 = await runRetention(store, shorter, { trigger: 'manual', nowUs: nowUs + 5 });
+      assert.equal(months.judgements().read - fourth.read, 2);
+      // February's 12 kept rows expire now (12 of 20: rewritten); March's 7 of 48 are pruned row by row.
+      assert.deepEqual([r4.months.count, r4.months.pruned, r4.deleted], [1, 12, 19]);
     } finally {
       bridge.close();
       store.close();

@@ -25,7 +25,19 @@
  *      ATTACH it. Only this step locks `events` itself (ACCESS EXCLUSIVE,
  *      milliseconds); lock_timeout bounds the wait so ingest never queues
  *      behind a swap for long — on a timeout the whole run rolls back.
+ *
+ * Step 1 reads the whole month, and a daily run would read every old month
+ * again although nothing in it changed. So each judgement is remembered in
+ * `meta` (`retention.month.<name>`) as a fingerprint of what decided it: the
+ * month's table (a rewrite makes a new one), its highest position (rows
+ * imported later raise it; ingest itself only writes the current month) and
+ * the selection (which names have expired there; it grows as the month
+ * ages, or changes with the policy). A month with the same fingerprint is
+ * skipped: with the same rows and the same selection its count cannot have
+ * grown, because pruning only ever empties rows. A month left because the
+ * newest checkpoint does not cover it yet is not remembered.
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { PartitionPruneSelection, PartitionRetention, PrunedPartition } from '../retention-types.js';
 import { LIST_EVENT_PARTITIONS, rangeBounds } from './pg-partitions.js';
@@ -46,6 +58,14 @@ const EMPTIED: Readonly<Record<string, string>> = {
   record_id: 'NULL',
 };
 const quote = (id: string): string => `"${id.replaceAll('"', '""')}"`;
+/** The meta key holding a month's last judgement. */
+const JUDGED = 'retention.month.';
+
+/** How often rewrite() read a month, and how often a remembered judgement spared it (tests, logs). */
+export interface MonthJudgements {
+  readonly read: number;
+  readonly skipped: number;
+}
 
 export interface PgPartitionRetentionOptions {
   /** How long the swap waits for its lock on `events` before giving up, ms. */
@@ -55,6 +75,8 @@ export interface PgPartitionRetentionOptions {
 export class PgPartitionRetention implements PartitionRetention {
   readonly #url: string;
   readonly #lockTimeoutMs: number;
+  #read = 0;
+  #skipped = 0;
 
   constructor(url: string, opts: PgPartitionRetentionOptions = {}) {
     this.#url = url;
@@ -72,9 +94,21 @@ export class PgPartitionRetention implements PartitionRetention {
     });
   }
 
+  judgements(): MonthJudgements {
+    return { read: this.#read, skipped: this.#skipped };
+  }
+
   async rewrite(month: string, sel: PartitionPruneSelection, limit: number, atUs: number): Promise<PrunedPartition | null> {
     if (!MONTH.test(month)) throw new RangeError(`not a month partition of events: ${month}`);
     return this.#with(async (c) => {
+      const key = `${JUDGED}${month}`;
+      const seen = await fingerprint(c, month, sel);
+      const judged = (await c.query<{ value: string }>('SELECT value FROM meta WHERE key = $1', [key])).rows[0]?.value;
+      if (judged === seen) {
+        this.#skipped++;
+        return null;
+      }
+      this.#read++;
       const part = quote(month);
       const fresh = quote(`${month}_new`);
       // $1 names that expired, $2 every catalogue name, $3 whether names outside the catalogue expired.
@@ -93,8 +127,10 @@ export class PgPartitionRetention implements PartitionRetention {
         ).rows[0];
         const rows = Number(stats?.rows ?? 0);
         const gone = Number(stats?.expired ?? 0);
-        if (gone === 0 || gone * 2 < rows || Number(stats?.max_pos ?? -1) >= limit) {
+        const uncovered = Number(stats?.max_pos ?? -1) >= limit;
+        if (gone === 0 || gone * 2 < rows || uncovered) {
           await c.query('ROLLBACK');
+          if (!uncovered) await remember(c, key, seen);
           return null;
         }
         const byName = (
@@ -158,6 +194,8 @@ export class PgPartitionRetention implements PartitionRetention {
         for (const r of renames) await c.query(r);
         await c.query(`ALTER TABLE events ATTACH PARTITION ${part} FOR VALUES FROM (${from}) TO (${to})`);
         await c.query(`ALTER TABLE ${part} DROP CONSTRAINT ${quote(`${month}_bounds`)}`);
+        // Judged under this selection too: what it selected is emptied now.
+        await remember(c, key, await fingerprint(c, month, sel));
         await c.query('COMMIT');
         return {
           rows,
@@ -181,4 +219,20 @@ export class PgPartitionRetention implements PartitionRetention {
       await c.end().catch(() => undefined);
     }
   }
+}
+
+/** What a month's judgement depends on, hashed: its table, its highest position, the selection. */
+async function fingerprint(c: pg.Client, month: string, sel: PartitionPruneSelection): Promise<string> {
+  const row = (
+    await c.query<{ oid: string; max_pos: string | null }>(
+      `SELECT $1::regclass::oid::text AS oid, (SELECT max(pos) FROM ${quote(month)})::text AS max_pos`,
+      [month],
+    )
+  ).rows[0];
+  const what = [row?.oid, row?.max_pos, [...sel.names].sort(), [...sel.catalogue].sort(), sel.unknownExpired];
+  return createHash('sha256').update(JSON.stringify(what)).digest('hex');
+}
+
+async function remember(c: pg.Client, key: string, value: string): Promise<void> {
+  await c.query('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
 }
