@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isSeclogError } from '@seclog/core';
-import { createDetectionEngine, type EngineOutput, type EngineState, loadRuleSet } from '../src/index.js';
+import { createDetectionEngine, type EngineOutput, type EngineState, formatUs, loadRuleSet } from '../src/index.js';
 import { ev, failedLogin, S, T0_US } from './support/events.js';
 import { alerts, alertsFor, engineFor, feed, steps } from './support/run.js';
 
@@ -178,6 +178,70 @@ test('x-absence: one alert per silence, raised by the sweep, re-armed by the nex
     ['device.id=cam-1'],
   );
   assert.notEqual(third[0]!.key, first[0]!.key);
+});
+
+const SEALS = `title: Device gone silent
+id: silent-seals
+level: medium
+detection:
+  seal:
+    name: log_seal
+  condition: seal
+x-absence:
+  by: [device.id]
+  for: 10m
+  period: { from: attrs.epoch_start, to: attrs.epoch_end, times: 3 }
+`;
+
+/** A seal at `at` seconds whose epoch spans `epochS` seconds (the times are the fields the rule reads, not the event's). */
+const seal = (at: number, device: string, epochS: number, start = '2026-03-01T00:00:00.000000Z') =>
+  ev({
+    at,
+    name: 'log_seal',
+    severity: 'info',
+    outcome: 'success',
+    device: { id: device },
+    attrs: { epoch_start: start, epoch_end: formatUs((Date.parse(start) || T0_US / 1000) * 1000 + epochS * S) },
+  });
+
+test('x-absence.period: a group may stay silent for `times` of the period its last match names, or `for` if longer', () => {
+  const engine = engineFor(SEALS);
+  const hourly = seal(0, 'meter-1', 3600);
+  feed(engine, steps([hourly, seal(0, 'cam-1', 60), seal(0, 'odd-1', 3600, 'not a time'), seal(0, 'back-1', -60)]));
+  const at = (s: number) => alerts([...engine.sweep(T0_US + s * S)]).map((a) => a.groupKey);
+  assert.deepEqual(at(599), []);
+  assert.deepEqual(
+    at(600).sort(),
+    ['device.id=back-1', 'device.id=cam-1', 'device.id=odd-1'],
+    'one-minute epochs, an unreadable epoch and a backwards one all get `for`',
+  );
+  assert.deepEqual(at(3 * 3600 - 1), [], 'three hourly epochs are not over yet');
+  const late = alerts([...engine.sweep(T0_US + 3 * 3600 * S)]);
+  assert.deepEqual(
+    late.map((a) => [a.groupKey, a.windowStartUs, a.windowEndUs, a.evidence]),
+    [['device.id=meter-1', T0_US, T0_US + 3 * 3600 * S, [hourly.id]]],
+  );
+  // The latest match's period counts: the meter moves to one-minute epochs, and ten minutes is enough again.
+  engine.push(seal(4 * 3600, 'meter-1', 60), 10);
+  assert.deepEqual(at(4 * 3600 + 600), ['device.id=meter-1']);
+});
+
+test('x-absence.period survives an engine restart; state saved without periods still loads', () => {
+  const rs = loadRuleSet([{ text: SEALS }]);
+  const a = createDetectionEngine(rs);
+  feed(a, steps([seal(0, 'meter-1', 3600)]));
+  const state = JSON.parse(JSON.stringify(a.exportState())) as EngineState;
+  const b = createDetectionEngine(rs, { state });
+  assert.deepEqual(alerts([...b.sweep(T0_US + 3599 * S)]), [], 'the hour-long period came back with the state');
+  assert.equal(alerts([...b.sweep(T0_US + 3 * 3600 * S)]).length, 1);
+  // An older collector saved five elements per group: the period is unknown, so `for` applies.
+  const parts = state.rules['silent-seals']!.parts as { absence: unknown[][] };
+  const old = {
+    ...state,
+    rules: { 'silent-seals': { ...state.rules['silent-seals']!, parts: { absence: parts.absence.map((row) => row.slice(0, 5)) } } },
+  };
+  const c = createDetectionEngine(rs, { state: old as EngineState });
+  assert.equal(alerts([...c.sweep(T0_US + 600 * S)]).length, 1);
 });
 
 test('watermark: events older than watermark − lateness are late, reported, and kept out of windows', () => {

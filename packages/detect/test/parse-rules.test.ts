@@ -312,6 +312,41 @@ const errorCases: { name: string; yaml: string; code: string; line: number; cons
     message: /unknown key "per"/,
   },
   {
+    name: 'x-absence unknown key',
+    yaml: rule('    name: x', 'x-absence:\n  for: 10m\n  every: 1h\n'),
+    code: 'RULE_INVALID',
+    line: 10,
+    message: /unknown key "every" in x-absence \(expected by, for, period\)/,
+  },
+  {
+    name: 'x-absence.period times out of range',
+    yaml: rule('    name: x', 'x-absence:\n  for: 10m\n  period: {from: attrs.a, to: attrs.b, times: 0}\n'),
+    code: 'RULE_INVALID',
+    line: 10,
+    message: /times must be a whole number from 1 to 1000/,
+  },
+  {
+    name: 'x-absence.period times not a number',
+    yaml: rule('    name: x', 'x-absence:\n  for: 10m\n  period: {from: attrs.a, to: attrs.b, times: three}\n'),
+    code: 'RULE_INVALID',
+    line: 10,
+    message: /times must be a whole number/,
+  },
+  {
+    name: 'x-absence.period unknown key',
+    yaml: rule('    name: x', 'x-absence:\n  for: 10m\n  period: {from: attrs.a, until: attrs.b, times: 3}\n'),
+    code: 'RULE_INVALID',
+    line: 10,
+    message: /unknown key "until" in x-absence.period \(expected from, to, times\)/,
+  },
+  {
+    name: 'x-absence.period incomplete',
+    yaml: rule('    name: x', 'x-absence:\n  for: 10m\n  period: {from: attrs.a, times: 3}\n'),
+    code: 'RULE_INVALID',
+    line: 10,
+    message: /x-absence.period needs from, to and times/,
+  },
+  {
     name: 'x-absence bad duration',
     yaml: rule('    name: x', 'x-absence:\n  for: ten minutes\n'),
     code: 'RULE_INVALID',
@@ -488,6 +523,15 @@ test('unknown fields are warnings, or errors with strictFields', () => {
     () => loadRuleSet([{ text }], { strictFields: true }),
     (err: unknown) => isSeclogError(err, 'RULE_FIELD_UNKNOWN'),
   );
+  const period = rule('    name: x', 'x-absence:\n  for: 10m\n  period: {from: epochStart, to: attrs.epoch_end, times: 3}\n');
+  assert.match(
+    loadRuleSet([{ text: period }]).warnings.find((x) => x.code === 'field-unknown')?.message ?? '',
+    /x-absence.period field "epochStart"/,
+  );
+  assert.throws(
+    () => loadRuleSet([{ text: period }], { strictFields: true }),
+    (err: unknown) => isSeclogError(err, 'RULE_FIELD_UNKNOWN'),
+  );
   // attrs keys and aliases are known
   assert.equal(loadRuleSet([{ text: rule('    attrs.anything: 1\n    source.ip: 1.2.3.4') }], { strictFields: true }).warnings.length, 0);
 });
@@ -504,7 +548,11 @@ test('x-suppress and x-absence parse into the model', () => {
   const d = parseRuleFile(rule('    name: x', 'x-suppress:\n  by: [actor.ip, user.name]\n  for: 15m\n')).documents[0] as DetectionRule;
   assert.deepEqual([d.suppress?.by, d.suppress?.forUs], [['actor.ip', 'user.name'], 15 * 60 * 1e6]);
   const a = parseRuleFile(rule('    name: x', 'x-absence: {by: [device.id], for: 10m}\n')).documents[0] as DetectionRule;
-  assert.deepEqual([a.absence?.by, a.absence?.forUs], [['device.id'], 600 * 1e6]);
+  assert.deepEqual([a.absence?.by, a.absence?.forUs, a.absence?.period], [['device.id'], 600 * 1e6, undefined]);
+  const p = parseRuleFile(
+    rule('    name: x', 'x-absence:\n  by: [device.id]\n  for: 10m\n  period: {from: attrs.epoch_start, to: attrs.epoch_end, times: 3}\n'),
+  ).documents[0] as DetectionRule;
+  assert.deepEqual(p.absence?.period, { from: 'attrs.epoch_start', to: 'attrs.epoch_end', times: 3 });
   assert.throws(
     () => parseRuleFile(rule('    name: x', 'x-absence: {for: 10m}\nx-suppress: {for: 10m}\n')),
     (err: unknown) => isSeclogError(err, 'RULE_INVALID'),

@@ -210,7 +210,7 @@ class Engine implements DetectionEngine {
           groupKey: groupText(a.by, group),
           count: 0,
           windowStartUs: seen.lastUs,
-          windowEndUs: seen.lastUs + a.tracker.forUs,
+          windowEndUs: seen.lastUs + a.tracker.allowedUs(seen),
           evidence: [seen.lastId],
           evidenceTotal: 1,
           triggerEventId: undefined,
@@ -247,7 +247,7 @@ class Engine implements DetectionEngine {
         const a = d.absence;
         const m: Match = { timeUs: t, id: event.id, leafIndex, event, group: undefined, evidence: [event.id] };
         const group = a.extract.map((x) => x(m));
-        a.tracker.touch(JSON.stringify(group), group, t, event.id);
+        a.tracker.touch(JSON.stringify(group), group, t, event.id, a.periodOf(event));
       } else if (d.alerting) {
         this.alertSingle(d, event, t, leafIndex, out);
       }

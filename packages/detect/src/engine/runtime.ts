@@ -3,15 +3,16 @@
  * (compiled predicate, field extractors, windows, suppression, absence)
  * built once, and the wiring from rules to the correlations they feed.
  */
-import type { Severity } from '@seclog/core';
+import type { SecurityEvent, Severity } from '@seclog/core';
 import { compileFieldPath } from '../field-aliases.js';
 import { compileDetection, type Predicate } from '../match/compile.js';
 import type { FieldSlots } from '../match/event-view.js';
 import { requiredNames } from '../match/name-index.js';
 import { type LinkedCorrelation, type RuleSet, ruleKey } from '../rule/rule-set.js';
-import type { CorrelationRule, DetectionRule, SigmaLevel } from '../rule/types.js';
+import type { AbsencePeriod, CorrelationRule, DetectionRule, SigmaLevel } from '../rule/types.js';
 import { AbsenceTracker } from './absence.js';
 import { isLowerBoundOnly } from './count-condition.js';
+import { eventTimeUs } from './event-time.js';
 import { Suppressor } from './suppression.js';
 import type { CapacityKind, GroupValue } from './types.js';
 import { AnchoredWindow } from './windows/anchored.js';
@@ -52,9 +53,15 @@ export interface DetectionRuntime extends RuntimeCommon {
   readonly rule: DetectionRule;
   readonly predicate: Predicate;
   readonly names: ReadonlySet<string> | undefined;
-  readonly absence:
-    | { readonly tracker: AbsenceTracker; readonly extract: readonly Extractor[]; readonly by: readonly string[] }
-    | undefined;
+  readonly absence: AbsenceRuntime | undefined;
+}
+
+export interface AbsenceRuntime {
+  readonly tracker: AbsenceTracker;
+  readonly extract: readonly Extractor[];
+  readonly by: readonly string[];
+  /** The period a sign of life names (x-absence.period), µs; 0 when the rule has none or the event's fields do not give one. */
+  readonly periodOf: (event: SecurityEvent) => number;
 }
 
 export interface CorrelationRuntime extends RuntimeCommon {
@@ -92,6 +99,26 @@ export function toGroupValue(v: unknown): GroupValue {
 function fieldExtractor(field: string): Extractor {
   const get = compileFieldPath(field);
   return (m) => toGroupValue(get(m.event));
+}
+
+/** (to − from) of two RFC 3339 times in the event, µs; 0 when a field is missing, not a time, or the span is not positive. */
+function periodExtractor(period: AbsencePeriod | undefined): (event: SecurityEvent) => number {
+  if (period === undefined) return () => 0;
+  const from = compileFieldPath(period.from);
+  const to = compileFieldPath(period.to);
+  const timeUs = (v: unknown): number => {
+    if (typeof v !== 'string') return Number.NaN;
+    try {
+      return eventTimeUs(v);
+    } catch {
+      // A sign of life with a malformed period still counts; only its period is unknown.
+      return Number.NaN;
+    }
+  };
+  return (event) => {
+    const span = timeUs(to(event)) - timeUs(from(event));
+    return Number.isFinite(span) && span > 0 ? span : 0;
+  };
 }
 
 function suppressValuesFromEvent(extract: readonly Extractor[]): SuppressRuntime['values'] {
@@ -145,9 +172,10 @@ export function buildRuntimes(
       rule.absence === undefined
         ? undefined
         : {
-            tracker: new AbsenceTracker(rule.absence.forUs, limits.maxGroups, cap(c.key, 'groups')),
+            tracker: new AbsenceTracker(rule.absence.forUs, rule.absence.period?.times ?? 0, limits.maxGroups, cap(c.key, 'groups')),
             extract: rule.absence.by.map(fieldExtractor),
             by: rule.absence.by,
+            periodOf: periodExtractor(rule.absence.period),
           };
     return { kind: 'detection', ...c, rule, predicate, names: requiredNames(rule.detection), suppress, absence };
   });

@@ -108,6 +108,8 @@ export function buildRuleSet(files: readonly ParsedRuleFile[], options: BuildRul
   for (const d of detections) {
     for (const f of d.suppress?.by ?? []) fieldCheck(f, d.suppress!.pos, 'x-suppress field');
     for (const f of d.absence?.by ?? []) fieldCheck(f, d.absence!.pos, 'x-absence field');
+    const period = d.absence?.period;
+    if (period !== undefined) for (const f of [period.from, period.to]) fieldCheck(f, d.absence!.pos, 'x-absence.period field');
   }
 
   const resolve = (c: CorrelationRule, ref: string): RuleDoc => {

@@ -107,7 +107,20 @@ export interface SuppressSpec {
 export interface AbsenceSpec {
   readonly by: readonly string[];
   readonly forUs: number;
+  /** A silence also has to last `times` of the period its last sign of life names (see AbsencePeriod). */
+  readonly period: AbsencePeriod | undefined;
   readonly pos: SourcePos;
+}
+
+/**
+ * `x-absence.period`: the last sign of life says how often the next is due, as two RFC 3339 times
+ * in its fields (a seal's epoch start and end). A group is missed after max(for, times × (to − from)),
+ * so a device whose heartbeat is hourly is not called silent after ten minutes.
+ */
+export interface AbsencePeriod {
+  readonly from: string;
+  readonly to: string;
+  readonly times: number;
 }
 
 interface RuleCommon {
