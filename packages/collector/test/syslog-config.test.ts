@@ -3,16 +3,20 @@
  * source map from the file, cross-key rules) and the attribution helpers.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { SeclogError } from '@seclog/core';
+import { frameOctetCounted } from '@seclog/core';
 import { loadConfig } from '../src/config/load.js';
 import { addDevice } from '../src/enrol/enrol.js';
 import { openDataDir } from '../src/server/data-store.js';
-import { certificateNames, plainAddress, resolveSourceMap, UNAUTHENTICATED_DEVICE } from '../src/syslog/attribution.js';
+import { certificateNames, plainAddress, resolveSourceMap, SourceMapResolver, UNAUTHENTICATED_DEVICE } from '../src/syslog/attribution.js';
 import { SyslogListeners } from '../src/syslog/syslog-listeners.js';
+import { passthrough, sendAndClose, sleep, startSyslogCollector, waitFor } from './syslog-fixtures.js';
 
 test('syslog defaults: TCP and UDP on 127.0.0.1:5514, limits set, no source map', () => {
   const c = loadConfig({ env: {}, cwd: tmpdir() });
@@ -24,6 +28,7 @@ test('syslog defaults: TCP and UDP on 127.0.0.1:5514, limits set, no source map'
   assert.equal(c.syslog.maxConnections, 256);
   assert.equal(c.syslog.connectionRatePerSec, 20_000);
   assert.deepEqual(c.syslog.sourceMap, []);
+  assert.equal(c.syslog.sourceMapRefreshSeconds, 300);
   assert.equal(c.syslog.requireClientCert, false);
   assert.equal(SyslogListeners.enabled(c.syslog), true);
   const off = loadConfig({ env: {}, cwd: tmpdir(), flags: { syslog: { tcpEnabled: false, udpEnabled: false } } });
@@ -92,6 +97,69 @@ test('source map: addresses as given, host names resolved, IPv4-mapped IPv6 peer
   assert.ok(![...map.values()].includes('ghost'));
   assert.equal(plainAddress('::ffff:192.0.2.10'), '192.0.2.10');
   assert.equal(plainAddress('2001:db8::1'), '2001:db8::1');
+});
+
+test('source map refresh: a moved name follows its new address, a failed lookup keeps the last one', async () => {
+  let answer: string[] | Error = ['192.0.2.20'];
+  const lookups: string[] = [];
+  const resolver = new SourceMapResolver(
+    [
+      { source: '192.0.2.10', device: 'plc-10' },
+      { source: 'gw-3.plant.example', device: 'gw-3' },
+      { source: 'never.plant.example', device: 'ghost' },
+    ],
+    async (name) => {
+      lookups.push(name);
+      if (name === 'never.plant.example') throw new Error('ENOTFOUND');
+      if (answer instanceof Error) throw answer;
+      return answer.map((address) => ({ address }));
+    },
+  );
+  assert.equal(resolver.hasNames, true);
+  const entries = async () => [...(await resolver.resolve())].sort();
+  assert.deepEqual(await entries(), [
+    ['192.0.2.10', 'plc-10'],
+    ['192.0.2.20', 'gw-3'],
+  ]);
+  answer = ['192.0.2.21', '2001:DB8::21'];
+  assert.deepEqual(await entries(), [
+    ['192.0.2.10', 'plc-10'],
+    ['192.0.2.21', 'gw-3'],
+    ['2001:db8::21', 'gw-3'],
+  ]);
+  answer = new Error('EAI_AGAIN');
+  assert.deepEqual(await entries(), [
+    ['192.0.2.10', 'plc-10'],
+    ['192.0.2.21', 'gw-3'],
+    ['2001:db8::21', 'gw-3'],
+  ]);
+  assert.deepEqual(lookups.filter((n) => n === 'gw-3.plant.example').length, 3, 'a lookup per resolve, addresses never looked up');
+  assert.equal(new SourceMapResolver([{ source: '192.0.2.10', device: 'plc-10' }]).hasNames, false);
+});
+
+test('a collector looks source-map names up again every sourceMapRefreshSeconds', async () => {
+  let address = '192.0.2.99';
+  const sc = await startSyslogCollector(
+    { sourceMap: [{ source: 'gw-9.plant.example', device: 'gw-9' }], sourceMapRefreshSeconds: 1 },
+    {},
+    { sourceMapLookup: async () => [{ address }] },
+  );
+  try {
+    const send = async (text: string) => {
+      const s = connect({ host: '127.0.0.1', port: sc.addrs.tcp!.port, localAddress: '127.0.0.3' });
+      await once(s, 'connect');
+      await sendAndClose(s, Buffer.from(frameOctetCounted(`<13>1 - - app - - - ${text}`)));
+      await waitFor(() => passthrough(sc.c).some((r) => r.rec.message === text), text);
+      return passthrough(sc.c).find((r) => r.rec.message === text)!;
+    };
+    assert.equal((await send('before the move')).device, UNAUTHENTICATED_DEVICE);
+    address = '127.0.0.3';
+    await sleep(1500);
+    const moved = await send('after the move');
+    assert.deepEqual([moved.device, moved.rec.attrs.attribution, moved.rec.attrs.source_ip], ['gw-9', 'source_map', '127.0.0.3']);
+  } finally {
+    await sc.close();
+  }
 });
 
 test('certificate names: subject CN, then DNS and URI subjectAltNames', () => {

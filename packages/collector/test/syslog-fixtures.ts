@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { loadConfig } from '../src/config/load.js';
 import { COLLECTOR_DEVICE_ID } from '../src/ingest/own-stream.js';
-import { type Collector, openCollector } from '../src/server/collector.js';
+import { type Collector, type OpenCollectorOptions, openCollector } from '../src/server/collector.js';
 import type { SyslogAddresses } from '../src/syslog/syslog-listeners.js';
 import { k0Of, testDevice } from './ingest-harness.js';
 import { freePort } from './support/peers.js';
@@ -31,6 +31,7 @@ export interface SyslogCollector {
 export async function startSyslogCollector(
   syslog: Record<string, unknown> = {},
   extra: Record<string, unknown> = {},
+  options: OpenCollectorOptions = {},
 ): Promise<SyslogCollector> {
   const dir = mkdtempSync(join(tmpdir(), 'seclog-syslog-'));
   const config = loadConfig({
@@ -46,7 +47,7 @@ export async function startSyslogCollector(
       ...extra,
     },
   });
-  const c = await openCollector(config, { processMetrics: false, syslog: true });
+  const c = await openCollector(config, { ...options, processMetrics: false, syslog: true });
   await c.listen();
   return {
     c,

@@ -49,6 +49,9 @@ export const CONFIG_DEFAULTS = deepFreeze({
     // sender cannot take the whole commit path from the others.
     connectionRatePerSec: 20_000,
     sourceMap: [],
+    // A DHCP lease is rarely shorter than an hour; five minutes follows a
+    // renumbered device soon enough, at a lookup per name per five minutes.
+    sourceMapRefreshSeconds: 300,
   },
   mqtt: {
     enabled: false,

@@ -97,7 +97,11 @@ export const SyslogSchema = Type.Object(
     sourceMap: Type.Array(
       Type.Object(
         {
-          source: Type.String({ minLength: 1, maxLength: 253, description: 'IP address, or a host name resolved at startup' }),
+          source: Type.String({
+            minLength: 1,
+            maxLength: 253,
+            description: 'IP address, or a host name resolved at startup and every sourceMapRefreshSeconds',
+          }),
           device: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$', description: 'Device id the messages are attributed to' }),
         },
         closed,
@@ -108,6 +112,12 @@ export const SyslogSchema = Type.Object(
           'Sender address or host name -> device id for syslog without a client certificate: a list set in the file (docs/syslog.md)',
       },
     ),
+    sourceMapRefreshSeconds: Type.Integer({
+      minimum: 0,
+      maximum: 86_400,
+      description:
+        'How often the host names of sourceMap are looked up again, in seconds (0: only at startup); a name that stops resolving keeps its last addresses',
+    }),
   },
   closed,
 );

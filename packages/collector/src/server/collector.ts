@@ -33,6 +33,7 @@ import { ReviewTicker } from '../review/review-ticker.js';
 import { storageProviderOf } from '../review/storage-evidence.js';
 import type { StoredAlert } from '../store/alert-types.js';
 import { PgStore } from '../store/pg/pg-store.js';
+import type { LookupAll } from '../syslog/attribution.js';
 import { SyslogListeners } from '../syslog/syslog-listeners.js';
 import { SyslogMetrics } from '../syslog/syslog-metrics.js';
 import { DB_FILE, ensureFirstAdminToken, type OpenedDataDir, openDataDir } from './data-store.js';
@@ -86,6 +87,8 @@ export interface OpenCollectorOptions {
   cluster?: Partial<LeaseTimings>;
   /** Sign-in settings (lockout, session lengths, attempts per minute, the clock); tests set the clock. */
   signIn?: SignInOptions;
+  /** Forward DNS for syslog.sourceMap host names (default node:dns; tests pass their own). */
+  sourceMapLookup?: LookupAll;
 }
 
 export async function openCollector(config: CollectorConfig, options: OpenCollectorOptions = {}): Promise<Collector> {
@@ -266,6 +269,7 @@ export async function openCollector(config: CollectorConfig, options: OpenCollec
       metrics: new SyslogMetrics(metrics.registry),
       maxBatchRecords: config.ingest.maxBatchRecords,
       log: { warn: (obj, msg) => appLog?.warn(obj, msg) },
+      ...(options.sourceMapLookup === undefined ? {} : { sourceMapLookup: options.sourceMapLookup }),
     });
     const mqtt = config.mqtt.enabled
       ? new MqttIngest({

@@ -6,7 +6,8 @@
  *    syslog.tls.caFile names an enrolled, unrevoked device in its subject CN
  *    or a DNS/URI subjectAltName;
  * 2. source_map: the peer address is in syslog.sourceMap, given as an
- *    address or as a host name that was resolved (forward DNS) at startup;
+ *    address or as a host name resolved (forward DNS) at startup and again
+ *    every syslog.sourceMapRefreshSeconds (SourceMapResolver);
  * 3. unauthenticated: the device id UNAUTHENTICATED_DEVICE, which enrolment
  *    cannot give out (it refuses '/'), so no device can be mistaken for it.
  */
@@ -39,27 +40,60 @@ export function plainAddress(address: string | undefined): string {
   return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
-/** Address -> device id, from the configured list (the first entry for an address wins); host names resolved once, now. */
-export async function resolveSourceMap(entries: readonly SourceMapEntry[]): Promise<Map<string, string>> {
-  const map = new Map<string, string>();
-  const add = (address: string, device: string) => {
-    const key = plainAddress(address.toLowerCase());
-    if (!map.has(key)) map.set(key, device);
-  };
-  for (const e of entries) {
-    if (isIP(e.source) !== 0) {
-      add(e.source, e.device);
-      continue;
-    }
-    // A name that does not resolve is skipped, not fatal: the collector still
-    // runs, and those messages arrive as unauthenticated (docs/syslog.md).
-    try {
-      for (const a of await lookup(e.source, { all: true })) add(a.address, e.device);
-    } catch {
-      // unresolvable
-    }
+/** Forward DNS: every address of a name (node:dns/promises lookup with `all`). */
+export type LookupAll = (name: string) => Promise<readonly { address: string }[]>;
+
+const dnsLookupAll: LookupAll = (name) => lookup(name, { all: true });
+
+/**
+ * syslog.sourceMap as address -> device id (the first entry for an address wins). Host names are
+ * looked up on every resolve(), so a device that a DHCP lease moved keeps its attribution after the
+ * next refresh. A name that does not resolve now keeps the addresses it last resolved to (a DNS
+ * outage must not turn mapped devices into unauthenticated ones); a name that never resolved maps
+ * nothing, and its messages arrive as unauthenticated (docs/syslog.md).
+ */
+export class SourceMapResolver {
+  readonly #entries: readonly SourceMapEntry[];
+  readonly #lookup: LookupAll;
+  /** Host name -> the addresses it last resolved to. */
+  readonly #known = new Map<string, readonly string[]>();
+
+  constructor(entries: readonly SourceMapEntry[], lookupAll: LookupAll = dnsLookupAll) {
+    this.#entries = entries;
+    this.#lookup = lookupAll;
   }
-  return map;
+
+  /** True when some entry is a host name (so a periodic resolve() can change something). */
+  get hasNames(): boolean {
+    return this.#entries.some((e) => isIP(e.source) === 0);
+  }
+
+  async resolve(): Promise<Map<string, string>> {
+    const map = new Map<string, string>();
+    const add = (address: string, device: string) => {
+      const key = plainAddress(address.toLowerCase());
+      if (!map.has(key)) map.set(key, device);
+    };
+    for (const e of this.#entries) {
+      if (isIP(e.source) !== 0) {
+        add(e.source, e.device);
+        continue;
+      }
+      try {
+        const found = (await this.#lookup(e.source)).map((a) => a.address);
+        if (found.length > 0) this.#known.set(e.source, found);
+      } catch {
+        // unresolvable now: the last addresses it had, if any, stay
+      }
+      for (const a of this.#known.get(e.source) ?? []) add(a, e.device);
+    }
+    return map;
+  }
+}
+
+/** Address -> device id, host names resolved once, now (SourceMapResolver without refreshes). */
+export function resolveSourceMap(entries: readonly SourceMapEntry[], lookupAll?: LookupAll): Promise<Map<string, string>> {
+  return new SourceMapResolver(entries, lookupAll).resolve();
 }
 
 /** The names a client certificate gives: subject CN, then DNS and URI subjectAltNames. */
@@ -77,10 +111,15 @@ export function certificateNames(cert: PeerCertificate): string[] {
 
 export class Attributor {
   readonly #store: Store;
-  readonly #map: ReadonlyMap<string, string>;
+  #map: ReadonlyMap<string, string>;
 
   constructor(store: Store, sourceMap: ReadonlyMap<string, string>) {
     this.#store = store;
+    this.#map = sourceMap;
+  }
+
+  /** A freshly resolved source map: messages read from now on are attributed by it. */
+  setSourceMap(sourceMap: ReadonlyMap<string, string>): void {
     this.#map = sourceMap;
   }
 

@@ -16,7 +16,7 @@ import { createServer as createTlsServer, type TLSSocket, type Server as TlsServ
 import type { CollectorConfig } from '../config/schema.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { Store } from '../store/types.js';
-import { Attributor, plainAddress, resolveSourceMap } from './attribution.js';
+import { Attributor, type LookupAll, plainAddress, SourceMapResolver } from './attribution.js';
 import { SyslogDiagnostics } from './diagnostics.js';
 import { ForeignBatcher } from './foreign-batcher.js';
 import { MessageSink } from './message-sink.js';
@@ -47,6 +47,8 @@ export interface SyslogListenersOptions {
   log?: { warn: (obj: Record<string, unknown>, msg: string) => void };
   /** Window of the rate-limited diagnostic records, ms (default 60 s; tests shorten it). */
   diagnosticWindowMs?: number;
+  /** Forward DNS for source-map host names (default node:dns; tests pass their own). */
+  sourceMapLookup?: LookupAll;
 }
 
 export interface SyslogAddress {
@@ -81,6 +83,7 @@ export class SyslogListeners {
   readonly #udpBuckets = new Map<string, Bucket>();
   #running = false;
   #started = false;
+  #refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(o: SyslogListenersOptions) {
     this.#o = o;
@@ -112,7 +115,10 @@ export class SyslogListeners {
     if (this.#started) throw new Error('syslog listeners already started');
     this.#started = true;
     const c = this.#o.config;
-    this.#attributor = new Attributor(this.#o.store, await resolveSourceMap(c.sourceMap));
+    const resolver = new SourceMapResolver(c.sourceMap, this.#o.sourceMapLookup);
+    const attributor = new Attributor(this.#o.store, await resolver.resolve());
+    this.#attributor = attributor;
+    if (resolver.hasNames && c.sourceMapRefreshSeconds > 0) this.#refreshSourceMap(resolver, attributor, c.sourceMapRefreshSeconds);
     this.#running = true;
     try {
       if (c.tcpEnabled) this.#tcp = await this.#listenTcp(c.host, c.tcpPort);
@@ -146,6 +152,7 @@ export class SyslogListeners {
   /** Stops accepting and reading, waits for what was read to commit, closes every connection. */
   async close(): Promise<void> {
     this.#running = false;
+    clearInterval(this.#refreshTimer);
     const closing: Promise<unknown>[] = [];
     for (const s of [this.#tcp, this.#tls]) if (s !== undefined) closing.push(new Promise<void>((r) => s.close(() => r())));
     const udp = this.#udp;
@@ -166,6 +173,25 @@ export class SyslogListeners {
     await Promise.all([...[...this.#connections].map((c) => c.stop()), ...[...this.#udpPending]]);
     await Promise.all(closing);
     await this.#diagnostics.close();
+  }
+
+  /** Looks the source map's host names up again every `seconds`; one lookup round at a time. */
+  #refreshSourceMap(resolver: SourceMapResolver, attributor: Attributor, seconds: number): void {
+    let busy = false;
+    this.#refreshTimer = setInterval(() => {
+      if (busy || !this.#running) return;
+      busy = true;
+      resolver
+        .resolve()
+        .then((map) => {
+          if (this.#running) attributor.setSourceMap(map);
+        })
+        .catch((err: unknown) => this.#o.log?.warn({ err }, 'syslog: resolving the source map failed'))
+        .finally(() => {
+          busy = false;
+        });
+    }, seconds * 1000);
+    this.#refreshTimer.unref();
   }
 
   #admit(socket: Socket, transport: 'tcp' | 'tls'): boolean {
