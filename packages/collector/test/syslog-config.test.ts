@@ -134,6 +134,32 @@ test('source map refresh: a moved name follows its new address, a failed lookup 
     ['2001:db8::21', 'gw-3'],
   ]);
   assert.deepEqual(lookups.filter((n) => n === 'gw-3.plant.example').length, 3, 'a lookup per resolve, addresses never looked up');
+  // The name is deleted from DNS: its addresses go with it.
+  answer = Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' });
+  assert.deepEqual(await entries(), [['192.0.2.10', 'plc-10']]);
+});
+
+test('source map refresh: an address a name answers for now wins over one another name held before a DNS failure', async () => {
+  const now = new Map<string, string[] | Error>([
+    ['old.plant.example', ['192.0.2.5']],
+    ['new.plant.example', ['192.0.2.6']],
+  ]);
+  const resolver = new SourceMapResolver(
+    [
+      { source: 'old.plant.example', device: 'retired' },
+      { source: 'new.plant.example', device: 'current' },
+    ],
+    async (name) => {
+      const a = now.get(name)!;
+      if (a instanceof Error) throw a;
+      return a.map((address) => ({ address }));
+    },
+  );
+  await resolver.resolve();
+  now.set('old.plant.example', Object.assign(new Error('EAI_AGAIN'), { code: 'EAI_AGAIN' }));
+  now.set('new.plant.example', ['192.0.2.5']);
+  const map = await resolver.resolve();
+  assert.equal(map.get('192.0.2.5'), 'current', 'the fresh answer, although the stale entry comes first in the list');
   assert.equal(new SourceMapResolver([{ source: '192.0.2.10', device: 'plc-10' }]).hasNames, false);
 });
 

@@ -221,9 +221,18 @@ test('x-absence.period: a group may stay silent for `times` of the period its la
     late.map((a) => [a.groupKey, a.windowStartUs, a.windowEndUs, a.evidence]),
     [['device.id=meter-1', T0_US, T0_US + 3 * 3600 * S, [hourly.id]]],
   );
+  // A forged seal naming a century gets a day's period at most: missed after three days, not never.
+  engine.push(seal(0, 'forged-1', 100 * 365 * 86400), 11);
+  assert.deepEqual(at(3 * 86400 - 1), []);
+  assert.deepEqual(at(3 * 86400), ['device.id=forged-1']);
   // The latest match's period counts: the meter moves to one-minute epochs, and ten minutes is enough again.
-  engine.push(seal(4 * 3600, 'meter-1', 60), 10);
-  assert.deepEqual(at(4 * 3600 + 600), ['device.id=meter-1']);
+  const engine2 = engineFor(SEALS);
+  feed(engine2, steps([seal(0, 'meter-1', 3600)]));
+  engine2.push(seal(4 * 3600, 'meter-1', 60), 10);
+  assert.deepEqual(
+    alerts([...engine2.sweep(T0_US + (4 * 3600 + 600) * S)]).map((a) => a.groupKey),
+    ['device.id=meter-1'],
+  );
 });
 
 test('x-absence.period survives an engine restart; state saved without periods still loads', () => {

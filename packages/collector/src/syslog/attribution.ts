@@ -48,9 +48,10 @@ const dnsLookupAll: LookupAll = (name) => lookup(name, { all: true });
 /**
  * syslog.sourceMap as address -> device id (the first entry for an address wins). Host names are
  * looked up on every resolve(), so a device that a DHCP lease moved keeps its attribution after the
- * next refresh. A name that does not resolve now keeps the addresses it last resolved to (a DNS
- * outage must not turn mapped devices into unauthenticated ones); a name that never resolved maps
- * nothing, and its messages arrive as unauthenticated (docs/syslog.md).
+ * next refresh. A name whose lookup fails now keeps the addresses it last resolved to (a DNS
+ * outage must not turn mapped devices into unauthenticated ones), but they rank after every name
+ * that resolved now, and a name the DNS says does not exist (ENOTFOUND) loses them; a name that
+ * never resolved maps nothing, and its messages arrive as unauthenticated (docs/syslog.md).
  */
 export class SourceMapResolver {
   readonly #entries: readonly SourceMapEntry[];
@@ -70,6 +71,7 @@ export class SourceMapResolver {
 
   async resolve(): Promise<Map<string, string>> {
     const map = new Map<string, string>();
+    const fresh = new Set<string>();
     const add = (address: string, device: string) => {
       const key = plainAddress(address.toLowerCase());
       if (!map.has(key)) map.set(key, device);
@@ -82,11 +84,17 @@ export class SourceMapResolver {
       try {
         const found = (await this.#lookup(e.source)).map((a) => a.address);
         if (found.length > 0) this.#known.set(e.source, found);
-      } catch {
-        // unresolvable now: the last addresses it had, if any, stay
+        fresh.add(e.source);
+      } catch (err) {
+        // The name is gone (its device retired): its old addresses may be someone else's now.
+        if ((err as { code?: unknown }).code === 'ENOTFOUND') this.#known.delete(e.source);
+        // Otherwise unresolvable now (DNS down): the last addresses it had, if any, stay.
       }
-      for (const a of this.#known.get(e.source) ?? []) add(a, e.device);
     }
+    // Fresh answers first: an address a name held before a DNS outage may have moved to another name since.
+    for (const pass of [true, false])
+      for (const e of this.#entries)
+        if (isIP(e.source) === 0 && fresh.has(e.source) === pass) for (const a of this.#known.get(e.source) ?? []) add(a, e.device);
     return map;
   }
 }

@@ -101,7 +101,13 @@ function fieldExtractor(field: string): Extractor {
   return (m) => toGroupValue(get(m.event));
 }
 
-/** (to − from) of two RFC 3339 times in the event, µs; 0 when a field is missing, not a time, or the span is not positive. */
+/**
+ * The longest period a match may name, µs (a day). The period comes from the record, so without a
+ * ceiling one forged sign of life naming a century would silence its group for good.
+ */
+export const MAX_ABSENCE_PERIOD_US = 24 * 3600 * 1_000_000;
+
+/** (to − from) of two RFC 3339 times in the event, µs, at most a day; 0 when a field is missing, not a time, or the span is not positive. */
 function periodExtractor(period: AbsencePeriod | undefined): (event: SecurityEvent) => number {
   if (period === undefined) return () => 0;
   const from = compileFieldPath(period.from);
@@ -117,7 +123,7 @@ function periodExtractor(period: AbsencePeriod | undefined): (event: SecurityEve
   };
   return (event) => {
     const span = timeUs(to(event)) - timeUs(from(event));
-    return Number.isFinite(span) && span > 0 ? span : 0;
+    return Number.isFinite(span) && span > 0 ? Math.min(span, MAX_ABSENCE_PERIOD_US) : 0;
   };
 }
 
