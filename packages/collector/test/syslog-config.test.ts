@@ -14,7 +14,7 @@ import { frameOctetCounted } from '@seclog/core';
 import { loadConfig } from '../src/config/load.js';
 import { addDevice } from '../src/enrol/enrol.js';
 import { openDataDir } from '../src/server/data-store.js';
-import { certificateNames, plainAddress, resolveSourceMap, SourceMapResolver, UNAUTHENTICATED_DEVICE } from '../src/syslog/attribution.js';
+import { certificateNames, plainAddress, SourceMapResolver, UNAUTHENTICATED_DEVICE } from '../src/syslog/attribution.js';
 import { SyslogListeners } from '../src/syslog/syslog-listeners.js';
 import { passthrough, sendAndClose, sleep, startSyslogCollector, waitFor } from './syslog-fixtures.js';
 
@@ -87,11 +87,11 @@ test('a non-loopback syslog host with plain TCP or UDP is refused unless forced'
 });
 
 test('source map: addresses as given, host names resolved, IPv4-mapped IPv6 peers matched', async () => {
-  const map = await resolveSourceMap([
+  const map = await new SourceMapResolver([
     { source: '192.0.2.10', device: 'plc-10' },
     { source: 'localhost', device: 'local-1' },
     { source: 'no-such-host.invalid', device: 'ghost' },
-  ]);
+  ]).resolve();
   assert.equal(map.get('192.0.2.10'), 'plc-10');
   assert.equal(map.get('127.0.0.1') ?? map.get('::1'), 'local-1');
   assert.ok(![...map.values()].includes('ghost'));

@@ -54,54 +54,49 @@ const dnsLookupAll: LookupAll = (name) => lookup(name, { all: true });
  * never resolved maps nothing, and its messages arrive as unauthenticated (docs/syslog.md).
  */
 export class SourceMapResolver {
-  readonly #entries: readonly SourceMapEntry[];
+  /** The entries given as addresses, then those given as host names, each in list order. */
+  readonly #addresses: readonly SourceMapEntry[];
+  readonly #names: readonly SourceMapEntry[];
   readonly #lookup: LookupAll;
   /** Host name -> the addresses it last resolved to. */
   readonly #known = new Map<string, readonly string[]>();
 
   constructor(entries: readonly SourceMapEntry[], lookupAll: LookupAll = dnsLookupAll) {
-    this.#entries = entries;
+    this.#addresses = entries.filter((e) => isIP(e.source) !== 0);
+    this.#names = entries.filter((e) => isIP(e.source) === 0);
     this.#lookup = lookupAll;
   }
 
   /** True when some entry is a host name (so a periodic resolve() can change something). */
   get hasNames(): boolean {
-    return this.#entries.some((e) => isIP(e.source) === 0);
+    return this.#names.length > 0;
   }
 
   async resolve(): Promise<Map<string, string>> {
     const map = new Map<string, string>();
-    const fresh = new Set<string>();
     const add = (address: string, device: string) => {
       const key = plainAddress(address.toLowerCase());
       if (!map.has(key)) map.set(key, device);
     };
-    for (const e of this.#entries) {
-      if (isIP(e.source) !== 0) {
-        add(e.source, e.device);
-        continue;
-      }
+    for (const e of this.#addresses) add(e.source, e.device);
+    const fresh: SourceMapEntry[] = [];
+    const stale: SourceMapEntry[] = [];
+    for (const e of this.#names) {
       try {
         const found = (await this.#lookup(e.source)).map((a) => a.address);
         if (found.length > 0) this.#known.set(e.source, found);
-        fresh.add(e.source);
+        fresh.push(e);
       } catch (err) {
         // The name is gone (its device retired): its old addresses may be someone else's now.
         if ((err as { code?: unknown }).code === 'ENOTFOUND') this.#known.delete(e.source);
         // Otherwise unresolvable now (DNS down): the last addresses it had, if any, stay.
+        stale.push(e);
       }
     }
     // Fresh answers first: an address a name held before a DNS outage may have moved to another name since.
-    for (const pass of [true, false])
-      for (const e of this.#entries)
-        if (isIP(e.source) === 0 && fresh.has(e.source) === pass) for (const a of this.#known.get(e.source) ?? []) add(a, e.device);
+    for (const e of [...fresh, ...stale]) for (const a of this.#known.get(e.source) ?? []) add(a, e.device);
     return map;
   }
-}
-
-/** Address -> device id, host names resolved once, now (SourceMapResolver without refreshes). */
-export function resolveSourceMap(entries: readonly SourceMapEntry[], lookupAll?: LookupAll): Promise<Map<string, string>> {
-  return new SourceMapResolver(entries, lookupAll).resolve();
 }
 
 /** The names a client certificate gives: subject CN, then DNS and URI subjectAltNames. */
